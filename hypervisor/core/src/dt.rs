@@ -1,0 +1,2 @@
+//! Device tree discovery: DTB bytes in, [`crate::hw::Hardware`] out.
+//! (Being written.)

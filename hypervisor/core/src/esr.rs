@@ -1,0 +1,1 @@
+//! ESR_ELx decoding. (Being written.)

@@ -1,0 +1,1 @@
+//! Free-memory computation. (Being written.)
