@@ -14,3 +14,4 @@ pub mod dt;
 pub mod esr;
 pub mod hw;
 pub mod memmap;
+pub mod pagetable;
