@@ -1,2 +1,0 @@
-//! Device tree discovery: DTB bytes in, [`crate::hw::Hardware`] out.
-//! (Being written.)
