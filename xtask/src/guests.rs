@@ -121,6 +121,7 @@ pub fn fetch(refresh: bool) -> Result<Guests, String> {
             return Ok(g);
         }
     }
+    let _ = fs::remove_dir_all(cache.join("debs"));
     for d in ["lists/partial", "apt/archives/partial", "debs"] {
         fs::create_dir_all(cache.join(d))
             .map_err(|e| format!("cannot create {}: {e}", cache.join(d).display()))?;
@@ -139,12 +140,6 @@ pub fn fetch(refresh: bool) -> Result<Guests, String> {
     })?;
 
     let debs = cache.join("debs");
-    for old in fs::read_dir(&debs)
-        .map_err(|e| format!("{}: {e}", debs.display()))?
-        .flatten()
-    {
-        let _ = fs::remove_file(old.path());
-    }
     let mut c = Command::new("apt-get");
     c.current_dir(&debs)
         .args(&opts)
@@ -226,6 +221,10 @@ pub fn fetch(refresh: bool) -> Result<Guests, String> {
     fs::copy(&busybox, cache.join("busybox"))
         .map_err(|e| format!("cannot copy {}: {e}", busybox.display()))?;
 
+    // The unpacked packages (modules, mostly) and the .debs are not needed
+    // any more: hundreds of MiB.
+    let _ = fs::remove_dir_all(&root);
+    let _ = fs::remove_dir_all(&debs);
     fs::write(
         cache.join(RECORD),
         format!("kernel_package={kernel_package}\nkernel_version={kernel_version}\n"),
