@@ -136,6 +136,8 @@ pub struct Line {
 struct ConsoleState {
     lines: Vec<Line>,
     partial: Vec<u8>,
+    /// When the unfinished last line last grew.
+    partial_at: Duration,
     stdout_closed: bool,
     stderr: String,
 }
@@ -252,6 +254,7 @@ impl Qemu {
                             st.partial.push(b);
                         }
                     }
+                    st.partial_at = at;
                     console.changed.notify_all();
                 }
             });
@@ -358,7 +361,14 @@ impl Qemu {
         let deadline = Instant::now() + timeout;
         let mut st = self.console.lock();
         loop {
-            for line in &st.lines {
+            // An unfinished last line (a prompt) counts too.
+            let partial = (!st.partial.is_empty()).then(|| Line {
+                at: st.partial_at,
+                text: String::from_utf8_lossy(&st.partial)
+                    .trim_end_matches('\r')
+                    .to_string(),
+            });
+            for line in st.lines.iter().chain(partial.iter()) {
                 if let Some(m) = FAILURE_MARKERS.iter().find(|m| line.text.contains(*m)) {
                     let what = format!(
                         "the hypervisor reported `{m}` at {:.2} s while waiting for {}: {}",
@@ -585,6 +595,13 @@ mod tests {
         drop(q);
         let alive = std::path::Path::new(&format!("/proc/{}", pid.text)).exists();
         assert!(!alive, "process {} still alive after drop", pid.text);
+    }
+
+    #[test]
+    fn a_prompt_without_newline_matches() {
+        let q = Qemu::start(sh("printf '/ # '; sleep 30"), DEFAULT_LIMIT).unwrap();
+        let l = q.wait_for("/ #", Duration::from_secs(5)).unwrap();
+        assert_eq!(l.text, "/ # ");
     }
 
     #[test]
