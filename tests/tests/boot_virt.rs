@@ -23,14 +23,21 @@ fn boot(gic: u8, smp: u32, mem: &str) -> Result<(), TestFailure> {
         !q.matching(memory.as_str()).is_empty(),
         format!("no line `{memory}<k> bank(s)` for -m {mem}"),
     )?;
-    let cpus = format!("cpus: {smp}");
+    // `cpus: N` then details, e.g. `cpus: 4 (mpidrs 0x0 ...), start via psci/smc`.
+    let cpus_of = |l: &str| -> Option<u32> {
+        let rest = l.split("cpus: ").nth(1)?;
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    };
+    let cpus = q.matching(pred("cpus line", |l| cpus_of(l).is_some()));
     check(
-        q.matching(pred("cpus line", |l| {
-            l.trim_end() == cpus || l.ends_with(&cpus)
-        }))
-        .len()
-            == 1,
-        format!("no single line `{cpus}`"),
+        cpus.len() == 1 && cpus_of(&cpus[0].text) == Some(smp),
+        format!(
+            "expected one line `cpus: {smp}`, found {:?}",
+            cpus.iter().map(|l| &l.text).collect::<Vec<_>>()
+        ),
     )?;
     for i in 1..smp {
         let prefix = format!("core {i} (mpidr 0x");
