@@ -12,7 +12,7 @@
 //!   property value lies inside the block and every property name offset
 //!   points at a NUL-terminated UTF-8 string in the strings block;
 //! * properties precede child nodes, and nodes nest at most [`MAX_DEPTH`]
-//!   deep (`fdt` recurses once per level);
+//!   deep (`fdt` recurses once per level); there are at most [`MAX_NODES`];
 //! * there is no `FDT_NOP`: `fdt` skips NOPs only in some places and asserts
 //!   elsewhere, so a blob with NOPs (legal, written by libfdt's nop calls) is
 //!   copied with its NOPs squeezed out and checked again.
@@ -31,6 +31,9 @@ const END: u32 = 9;
 
 /// Deepest nesting accepted, counting the root as level 1 (libfdt's limit).
 pub const MAX_DEPTH: usize = 32;
+/// Most nodes accepted. Real trees have tens (QEMU virt) to a few hundred
+/// (Raspberry Pi 4); the limit bounds the node table a hostile blob makes.
+pub const MAX_NODES: usize = 4096;
 
 /// Header fields, in header order.
 #[derive(Clone, Copy, Debug)]
@@ -78,7 +81,7 @@ pub fn check(blob: &[u8]) -> Result<Checked<'_>, DtError> {
 
 fn be32(bytes: &[u8], at: usize) -> Option<u32> {
     let b = bytes.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    Some(u32::from_be_bytes(b.try_into().ok()?))
 }
 
 fn be64(bytes: &[u8], at: usize) -> Option<u64> {
@@ -215,8 +218,8 @@ fn walk_structure(bytes: &[u8], header: &Header) -> Result<Walk, DtError> {
     let s = structure(bytes, header);
     let names = strings(bytes, header);
     let bad = |offset: usize, problem: &'static str| DtError::Structure { offset, problem };
-    let (mut at, mut depth, mut seen_root, mut props_allowed, mut has_nops) =
-        (0usize, 0usize, false, false, false);
+    let (mut at, mut depth, mut nodes) = (0usize, 0usize, 0usize);
+    let (mut seen_root, mut props_allowed, mut has_nops) = (false, false, false);
     loop {
         let t = token(s, at)?;
         match t.tag {
@@ -228,8 +231,18 @@ fn walk_structure(bytes: &[u8], header: &Header) -> Result<Walk, DtError> {
                     return Err(bad(t.at, "the root node has a name"));
                 }
                 depth += 1;
+                nodes += 1;
                 if depth > MAX_DEPTH {
-                    return Err(DtError::TooDeep { limit: MAX_DEPTH });
+                    return Err(DtError::Limit {
+                        what: "levels of node nesting",
+                        limit: MAX_DEPTH,
+                    });
+                }
+                if nodes > MAX_NODES {
+                    return Err(DtError::Limit {
+                        what: "nodes",
+                        limit: MAX_NODES,
+                    });
                 }
                 seen_root = true;
                 props_allowed = true;
@@ -414,7 +427,10 @@ mod tests {
         s.push(END);
         assert_eq!(
             check(&blob(&s, b"")).err(),
-            Some(DtError::TooDeep { limit: MAX_DEPTH })
+            Some(DtError::Limit {
+                what: "levels of node nesting",
+                limit: MAX_DEPTH
+            })
         );
         // One level less is fine.
         let mut s = Vec::new();

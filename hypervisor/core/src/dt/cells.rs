@@ -41,13 +41,13 @@ pub fn u64_value(value: &[u8]) -> Option<u64> {
     }
 }
 
-/// The strings of a NUL-separated string list. A string that is not UTF-8
-/// is skipped; an unterminated last string is still returned.
+/// The strings of a NUL-separated string list. Empty strings and strings
+/// that are not UTF-8 are skipped; an unterminated last string is still
+/// returned.
 pub fn strings(value: &[u8]) -> impl Iterator<Item = &str> {
-    let value = value.strip_suffix(&[0]).unwrap_or(value);
     value
         .split(|&b| b == 0)
-        .filter(move |_| !value.is_empty())
+        .filter(|s| !s.is_empty())
         .filter_map(|s| core::str::from_utf8(s).ok())
 }
 
@@ -63,9 +63,9 @@ pub fn lossy_string(value: &[u8]) -> String {
     String::from_utf8_lossy(value).into_owned()
 }
 
-/// All strings of a list, owned.
-pub fn string_list(value: &[u8]) -> Vec<String> {
-    strings(value).map(String::from).collect()
+/// The first `max` strings of a list, owned.
+pub fn string_list(value: &[u8], max: usize) -> Vec<String> {
+    strings(value).take(max).map(String::from).collect()
 }
 
 #[cfg(test)]
@@ -93,11 +93,12 @@ mod tests {
     #[test]
     fn string_lists() {
         let list = b"arm,pl011\0arm,primecell\0";
-        assert_eq!(string_list(list), ["arm,pl011", "arm,primecell"]);
-        assert_eq!(string_list(b"unterminated"), ["unterminated"]);
-        assert!(string_list(b"").is_empty());
-        assert!(string_list(b"\0").is_empty());
-        assert_eq!(string_list(b"a\0\xff\0b\0"), ["a", "b"]);
+        assert_eq!(string_list(list, 8), ["arm,pl011", "arm,primecell"]);
+        assert_eq!(string_list(list, 1), ["arm,pl011"]);
+        assert_eq!(string_list(b"unterminated", 8), ["unterminated"]);
+        assert!(string_list(b"", 8).is_empty());
+        assert!(string_list(b"\0\0\0", 8).is_empty());
+        assert_eq!(string_list(b"a\0\xff\0\0b\0", 8), ["a", "b"]);
         assert_eq!(first_string(b"smc\0"), Some("smc"));
         assert_eq!(lossy_string(b"x\xffy\0"), "x\u{fffd}y");
     }

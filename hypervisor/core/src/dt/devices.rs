@@ -9,6 +9,21 @@ use super::tree::Tree;
 use crate::hw::{Device, Uart, UartKind, VirtioMmio};
 use alloc::vec::Vec;
 
+/// Most reg entries, interrupts and compatible strings kept over all
+/// devices, of each kind. Real trees have a few hundred; the limit keeps the
+/// memory a hostile tree makes the parser allocate small.
+pub const MAX_ITEMS: usize = 16384;
+/// Most compatible strings kept per device (real lists have one to five).
+pub const MAX_COMPATIBLE: usize = 16;
+
+fn spend(left: &mut usize, n: usize, what: &'static str) -> Result<(), DtError> {
+    *left = left.checked_sub(n).ok_or(DtError::Limit {
+        what,
+        limit: MAX_ITEMS,
+    })?;
+    Ok(())
+}
+
 /// The device list and, for each device, the index of its node in the
 /// [`Tree`] (the GIC and /chosen need to look at the node again).
 pub struct Devices {
@@ -29,6 +44,7 @@ pub fn devices(tree: &Tree<'_, '_>, memory_nodes: &[usize]) -> Result<Devices, D
         devices: Vec::new(),
         nodes: Vec::new(),
     };
+    let (mut regs_left, mut interrupts_left, mut strings_left) = (MAX_ITEMS, MAX_ITEMS, MAX_ITEMS);
     for (index, node) in tree.nodes.iter().enumerate() {
         if !node.has("reg") {
             continue;
@@ -45,11 +61,24 @@ pub fn devices(tree: &Tree<'_, '_>, memory_nodes: &[usize]) -> Result<Devices, D
         if ranges.is_empty() {
             continue;
         }
+        let compatible = string_list(node.prop("compatible").unwrap_or_default(), MAX_COMPATIBLE);
+        let interrupts = interrupts(tree, index)?;
+        spend(&mut regs_left, ranges.len(), "reg entries in devices")?;
+        spend(
+            &mut interrupts_left,
+            interrupts.len(),
+            "interrupts in devices",
+        )?;
+        spend(
+            &mut strings_left,
+            compatible.len(),
+            "compatible strings in devices",
+        )?;
         found.devices.push(Device {
             path: node.path.clone(),
-            compatible: string_list(node.prop("compatible").unwrap_or_default()),
+            compatible,
             regs: ranges,
-            interrupts: interrupts(tree, index)?,
+            interrupts,
             enabled: node.enabled(),
         });
         found.nodes.push(index);

@@ -38,8 +38,10 @@ pub enum DtError {
         offset: usize,
         problem: &'static str,
     },
-    /// Nodes nest deeper than the parser accepts.
-    TooDeep {
+    /// The tree goes past one of the parser's size limits (which keep the
+    /// memory a hostile tree can make it allocate small).
+    Limit {
+        what: &'static str,
         limit: usize,
     },
     /// The /memreserve/ list runs to the end of the blob without its
@@ -122,7 +124,7 @@ impl fmt::Display for DtError {
             DtError::Structure { offset, problem } => {
                 write!(f, "structure block offset {offset:#x}: {problem}")
             }
-            DtError::TooDeep { limit } => write!(f, "nodes nest deeper than {limit} levels"),
+            DtError::Limit { what, limit } => write!(f, "more than {limit} {what}"),
             DtError::MemReserve { offset } => write!(
                 f,
                 "memory reservation block at {offset:#x} has no terminating entry"

@@ -14,6 +14,12 @@
 //! PSCI, /chosen, UARTs) are `None` or empty. Nodes whose `reg` does not
 //! translate to CPU addresses (their bus has no `ranges`) are not devices
 //! and are skipped; see [`translate`].
+//!
+//! Limits: at most [`MAX_NODES`] nodes nested at most [`MAX_DEPTH`] deep,
+//! paths of at most [`MAX_PATH`] bytes, and at most [`MAX_ITEMS`] reg
+//! entries, interrupts and compatible strings over all devices. Real trees
+//! stay far below them; they bound what a hostile blob can make the parser
+//! allocate to a few MiB, whatever its size.
 
 mod blob;
 mod cells;
@@ -29,9 +35,11 @@ mod timer;
 mod translate;
 mod tree;
 
-pub use blob::MAX_DEPTH;
+pub use blob::{MAX_DEPTH, MAX_NODES};
+pub use devices::{MAX_COMPATIBLE, MAX_ITEMS};
 pub use error::{DtError, HEADER_LEN};
 pub use summary::Summary;
+pub use tree::MAX_PATH;
 
 use crate::hw::Hardware;
 use alloc::vec::Vec;
@@ -66,7 +74,10 @@ pub fn parse(blob: &[u8]) -> Result<Hardware, DtError> {
             .prop("model")
             .map(cells::lossy_string)
             .unwrap_or_default(),
-        compatible: cells::string_list(root.prop("compatible").unwrap_or_default()),
+        compatible: cells::string_list(
+            root.prop("compatible").unwrap_or_default(),
+            devices::MAX_COMPATIBLE,
+        ),
         memory,
         reserved: memory::reserved(&tree, &header_reserved)?,
         cpus,

@@ -9,6 +9,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use fdt::node::FdtNode;
 
+/// Longest node path accepted, in bytes. Real paths are under 100 bytes;
+/// the limit keeps a deep tree of long names from filling the heap.
+pub const MAX_PATH: usize = 256;
+
 pub struct Node<'b, 'a> {
     /// Full path, `/` for the root.
     pub path: String,
@@ -138,7 +142,10 @@ impl<'b, 'a> Tree<'b, 'a> {
 
     fn add_children(&mut self, parent: usize, depth: usize) -> Result<(), DtError> {
         if depth > MAX_DEPTH {
-            return Err(DtError::TooDeep { limit: MAX_DEPTH });
+            return Err(DtError::Limit {
+                what: "levels of node nesting",
+                limit: MAX_DEPTH,
+            });
         }
         let Some(node) = self.nodes.get(parent) else {
             return Ok(());
@@ -150,6 +157,12 @@ impl<'b, 'a> Tree<'b, 'a> {
                 path.push('/');
             }
             path.push_str(child.name);
+            if path.len() > MAX_PATH {
+                return Err(DtError::Limit {
+                    what: "bytes in a node path",
+                    limit: MAX_PATH,
+                });
+            }
             self.nodes.push(Node {
                 path,
                 name: child.name,
