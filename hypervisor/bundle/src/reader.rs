@@ -108,7 +108,7 @@ fn check_entry<'a>(
     let kind = stored.check_alone(index)?;
     let entry = stored.label(index);
     let (offset, size) = (stored.offset, stored.size);
-    if offset % PAYLOAD_ALIGN != 0 {
+    if !offset.is_multiple_of(PAYLOAD_ALIGN) {
         return Err(BundleError::Misaligned { entry, offset });
     }
     if offset < table_end {
