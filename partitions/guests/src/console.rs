@@ -12,7 +12,12 @@ static BASE: AtomicUsize = AtomicUsize::new(0);
 /// Lock owner: 0 = free, else device-tree cpu index + 1.
 static OWNER: AtomicUsize = AtomicUsize::new(0);
 
-pub fn init(base: usize) {
+/// Starts output on the UART at `base` (`sbsa`: an `arm,sbsa-uart`, which
+/// has no control register).
+pub fn init(base: usize, sbsa: bool) {
+    if !sbsa {
+        Pl011::new(base).enable_transmit();
+    }
     BASE.store(base, Ordering::Release);
 }
 

@@ -104,8 +104,7 @@ pub fn header_size(first8: [u8; 8]) -> Option<usize> {
 /// Reads everything the guest needs from the tree in `blob`.
 pub fn parse(blob: &[u8]) -> Result<Info<'_>, fdt::FdtError> {
     let fdt = Fdt::new(blob)?;
-    let bootargs = fdt
-        .find_node("/chosen")
+    let bootargs = root_child(&fdt, "chosen")
         .and_then(|c| c.property("bootargs"))
         .and_then(|p| p.as_str())
         .unwrap_or("");
@@ -175,6 +174,14 @@ fn base_name(name: &str) -> &str {
 }
 
 // ---- the walk, with ancestors ----
+
+/// A child of the root by name. (`Fdt::find_node` is not used: it gives up
+/// at FDT_NOP tokens between sibling nodes, which libfdt's `fdt_nop_node`
+/// leaves behind; QEMU does that to the memory nodes of a `-dtb` tree. The
+/// children iterator skips them.)
+fn root_child<'b, 'a>(fdt: &'b Fdt<'a>, name: &str) -> Option<FdtNode<'b, 'a>> {
+    fdt.find_node("/")?.children().find(|n| n.name == name)
+}
 
 /// A node and its ancestors: `nodes[0]` is the root, `nodes[len - 1]` the
 /// node itself.
@@ -291,8 +298,7 @@ fn find_uart(fdt: &Fdt<'_>) -> Option<Uart> {
         Some(Uart { base: chain.first_reg()?.base, sbsa, source })
     };
 
-    let stdout = fdt
-        .find_node("/chosen")
+    let stdout = root_child(fdt, "chosen")
         .and_then(|c| str_prop(c, "stdout-path").or_else(|| str_prop(c, "linux,stdout-path")));
     if let Some(stdout) = stdout {
         // "serial0:115200n8": options after ':'; a name without '/' is an alias.
@@ -300,7 +306,7 @@ fn find_uart(fdt: &Fdt<'_>) -> Option<Uart> {
         let path = if target.starts_with('/') {
             Some(target)
         } else {
-            fdt.find_node("/aliases").and_then(|a| str_prop(a, target))
+            root_child(fdt, "aliases").and_then(|a| str_prop(a, target))
         };
         if let Some(path) = path {
             if let Some(uart) = find(fdt, |p| path_matches(p, path)).and_then(|c| from_chain(&c, UartSource::StdoutPath)) {
@@ -570,6 +576,56 @@ mod tests {
         w.end_node(root).unwrap();
         let blob = w.finish().unwrap();
         assert_eq!(parse(&blob).unwrap().uart, None);
+    }
+
+    /// Overwrites the node named `name` (one with properties only) with
+    /// FDT_NOP tokens, as libfdt's fdt_nop_node does.
+    fn nop_node(blob: &mut [u8], name: &str) {
+        let mut pattern = vec![0, 0, 0, 1];
+        pattern.extend_from_slice(name.as_bytes());
+        pattern.push(0);
+        let start = blob.windows(pattern.len()).position(|w| w == pattern.as_slice()).unwrap();
+        let token = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+        let mut at = start + 4 + (name.len() + 1).div_ceil(4) * 4;
+        while token(blob, at) == 3 {
+            let len = token(blob, at + 4) as usize;
+            at += 12 + len.div_ceil(4) * 4;
+        }
+        assert_eq!(token(blob, at), 2, "END_NODE");
+        for word in blob[start..at + 4].chunks_exact_mut(4) {
+            word.copy_from_slice(&4u32.to_be_bytes());
+        }
+    }
+
+    #[test]
+    fn nop_tokens_between_root_children_are_skipped() {
+        let mut w = FdtWriter::new().unwrap();
+        let root = w.begin_node("").unwrap();
+        w.property_u32("#address-cells", 2).unwrap();
+        w.property_u32("#size-cells", 2).unwrap();
+        let gone = w.begin_node("memory@80000000").unwrap();
+        w.property_string("device_type", "memory").unwrap();
+        w.property_array_u64("reg", &[0x8000_0000, 0x1000]).unwrap();
+        w.end_node(gone).unwrap();
+        let mem = w.begin_node("memory@40000000").unwrap();
+        w.property_string("device_type", "memory").unwrap();
+        w.property_array_u64("reg", &[0x4000_0000, 0x1000_0000]).unwrap();
+        w.end_node(mem).unwrap();
+        let uart = w.begin_node("pl011@9000000").unwrap();
+        w.property_string("compatible", "arm,pl011").unwrap();
+        w.property_array_u64("reg", &[0x900_0000, 0x1000]).unwrap();
+        w.end_node(uart).unwrap();
+        let chosen = w.begin_node("chosen").unwrap();
+        w.property_string("bootargs", "name=x").unwrap();
+        w.property_string("stdout-path", "/pl011@9000000").unwrap();
+        w.end_node(chosen).unwrap();
+        w.end_node(root).unwrap();
+        let mut blob = w.finish().unwrap();
+        nop_node(&mut blob, "memory@80000000");
+        let info = parse(&blob).unwrap();
+        assert_eq!(info.bootargs, "name=x");
+        assert_eq!(info.uart.unwrap().source, UartSource::StdoutPath);
+        assert_eq!(info.memory, Some(Region { base: 0x4000_0000, size: 0x1000_0000 }));
     }
 
     #[test]

@@ -34,7 +34,7 @@ extern "C" fn guest_primary_main(x0: usize, image_start: usize, image_end: usize
         Err(_) => cpu::park(),
     };
     let Some(uart) = info.uart else { cpu::park() };
-    console::init(uart.base as usize);
+    console::init(uart.base as usize, uart.sbsa);
     cpu::unmask_serror();
 
     let cfg = bootargs::parse(info.bootargs, |_| {});
@@ -62,8 +62,9 @@ fn describe(info: &Info<'_>, cfg: &Config<'_>, x0: usize, dtb: usize, image_star
     }
     let uart = info.uart.expect("console found");
     let dtb_from = if x0 == dtb { "x0" } else { "fallback" };
+    let mmu = if cpu::sctlr() & 1 != 0 { "on" } else { "off" };
     println!(
-        "guest: image 0x{image_start:x}-0x{image_end:x}, dtb 0x{dtb:x} ({dtb_from}), {} 0x{:x} ({}), psci {}, timer {} Hz",
+        "guest: el{el}, mmu {mmu}, image 0x{image_start:x}-0x{image_end:x}, dtb 0x{dtb:x} ({dtb_from}), {} 0x{:x} ({}), psci {}, timer {} Hz",
         if uart.sbsa { "sbsa-uart" } else { "pl011" },
         uart.base,
         match uart.source {

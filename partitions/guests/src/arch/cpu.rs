@@ -19,6 +19,7 @@ read_sysreg!(current_el_raw, "CurrentEL");
 read_sysreg!(counter_frequency, "cntfrq_el0");
 read_sysreg!(esr, "esr_el1");
 read_sysreg!(far, "far_el1");
+read_sysreg!(sctlr, "sctlr_el1");
 
 /// Exception level this code runs at.
 pub fn current_el() -> u64 {

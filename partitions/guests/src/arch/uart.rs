@@ -4,6 +4,10 @@
 const DR: usize = 0x00;
 const FR: usize = 0x18;
 const FR_TXFF: u32 = 1 << 5;
+/// Control register (full PL011 only; the SBSA UART has none).
+const CR: usize = 0x30;
+const CR_UARTEN: u32 = 1 << 0;
+const CR_TXE: u32 = 1 << 8;
 
 #[derive(Clone, Copy)]
 pub struct Pl011 {
@@ -15,6 +19,21 @@ impl Pl011 {
     /// guest's page tables map every address outside its image as Device.
     pub fn new(base: usize) -> Self {
         Pl011 { base }
+    }
+
+    /// Turns the UART and its transmitter on if whoever ran before us (QEMU
+    /// starts it off at EL1) did not; line settings are left alone. Only for
+    /// a full `arm,pl011`.
+    pub fn enable_transmit(self) {
+        // SAFETY: as in `put`; CR is a 32-bit register at an aligned offset,
+        // and setting UARTEN/TXE only lets the UART send.
+        unsafe {
+            let cr = (self.base + CR) as *mut u32;
+            let v = core::ptr::read_volatile(cr);
+            if v & (CR_UARTEN | CR_TXE) != CR_UARTEN | CR_TXE {
+                core::ptr::write_volatile(cr, v | CR_UARTEN | CR_TXE);
+            }
+        }
     }
 
     pub fn put(self, byte: u8) {
