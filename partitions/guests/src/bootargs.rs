@@ -34,9 +34,16 @@ impl Mode {
     }
 
     fn from_name(s: &str) -> Option<Self> {
-        [Mode::Heartbeat, Mode::Counter, Mode::Crash, Mode::Hang, Mode::Off, Mode::Reset]
-            .into_iter()
-            .find(|m| m.name() == s)
+        [
+            Mode::Heartbeat,
+            Mode::Counter,
+            Mode::Crash,
+            Mode::Hang,
+            Mode::Off,
+            Mode::Reset,
+        ]
+        .into_iter()
+        .find(|m| m.name() == s)
     }
 }
 
@@ -95,9 +102,15 @@ impl Default for Config<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Issue<'a> {
     UnknownKey(&'a str),
-    BadValue { key: &'a str, value: &'a str },
+    BadValue {
+        key: &'a str,
+        value: &'a str,
+    },
     /// A key that only means something together with another one.
-    Ignored { key: &'a str, needs: &'static str },
+    Ignored {
+        key: &'a str,
+        needs: &'static str,
+    },
 }
 
 impl core::fmt::Display for Issue<'_> {
@@ -105,7 +118,9 @@ impl core::fmt::Display for Issue<'_> {
         match self {
             Issue::UnknownKey(k) => write!(f, "guest: unknown bootargs key {k}"),
             Issue::BadValue { key, value } => write!(f, "guest: bad bootargs value {key}={value}"),
-            Issue::Ignored { key, needs } => write!(f, "guest: bootargs key {key} ignored without {needs}"),
+            Issue::Ignored { key, needs } => {
+                write!(f, "guest: bootargs key {key} ignored without {needs}")
+            }
         }
     }
 }
@@ -207,10 +222,16 @@ pub fn parse<'a>(args: &'a str, mut report: impl FnMut(Issue<'a>)) -> Config<'a>
         }
         None => {
             if fault_after.is_some() {
-                report(Issue::Ignored { key: "fault_after", needs: "fault_addr" });
+                report(Issue::Ignored {
+                    key: "fault_after",
+                    needs: "fault_addr",
+                });
             }
             if fault_write.is_some() {
-                report(Issue::Ignored { key: "fault_write", needs: "fault_addr" });
+                report(Issue::Ignored {
+                    key: "fault_write",
+                    needs: "fault_addr",
+                });
             }
         }
     }
@@ -270,10 +291,24 @@ mod tests {
     fn fault_keys_combine() {
         let (cfg, issues) = parse_all("fault_after=5 fault_addr=0x50000000 fault_write=1");
         assert!(issues.is_empty());
-        assert_eq!(cfg.fault, Some(Fault { after: 5, addr: 0x5000_0000, write: true }));
+        assert_eq!(
+            cfg.fault,
+            Some(Fault {
+                after: 5,
+                addr: 0x5000_0000,
+                write: true
+            })
+        );
 
         let (cfg, _) = parse_all("fault_addr=0x1000");
-        assert_eq!(cfg.fault, Some(Fault { after: DEFAULT_AFTER, addr: 0x1000, write: false }));
+        assert_eq!(
+            cfg.fault,
+            Some(Fault {
+                after: DEFAULT_AFTER,
+                addr: 0x1000,
+                write: false
+            })
+        );
     }
 
     #[test]
@@ -283,41 +318,77 @@ mod tests {
         assert_eq!(
             issues,
             vec![
-                Issue::Ignored { key: "fault_after", needs: "fault_addr" },
-                Issue::Ignored { key: "fault_write", needs: "fault_addr" },
+                Issue::Ignored {
+                    key: "fault_after",
+                    needs: "fault_addr"
+                },
+                Issue::Ignored {
+                    key: "fault_write",
+                    needs: "fault_addr"
+                },
             ]
         );
     }
 
     #[test]
     fn unknown_keys_and_bad_values_are_reported_and_defaults_kept() {
-        let (cfg, issues) =
-            parse_all("console=ttyAMA0 mode=dance period_ms=0 cpus=9 cpus=x quiet after=-1 crash=boom");
+        let (cfg, issues) = parse_all(
+            "console=ttyAMA0 mode=dance period_ms=0 cpus=9 cpus=x quiet after=-1 crash=boom",
+        );
         assert_eq!(cfg, Config::default());
         assert_eq!(
             issues,
             vec![
                 Issue::UnknownKey("console"),
-                Issue::BadValue { key: "mode", value: "dance" },
-                Issue::BadValue { key: "period_ms", value: "0" },
-                Issue::BadValue { key: "cpus", value: "9" },
-                Issue::BadValue { key: "cpus", value: "x" },
+                Issue::BadValue {
+                    key: "mode",
+                    value: "dance"
+                },
+                Issue::BadValue {
+                    key: "period_ms",
+                    value: "0"
+                },
+                Issue::BadValue {
+                    key: "cpus",
+                    value: "9"
+                },
+                Issue::BadValue {
+                    key: "cpus",
+                    value: "x"
+                },
                 Issue::UnknownKey("quiet"),
-                Issue::BadValue { key: "after", value: "-1" },
-                Issue::BadValue { key: "crash", value: "boom" },
+                Issue::BadValue {
+                    key: "after",
+                    value: "-1"
+                },
+                Issue::BadValue {
+                    key: "crash",
+                    value: "boom"
+                },
             ]
         );
     }
 
     #[test]
     fn issue_lines() {
-        assert_eq!(Issue::UnknownKey("foo").to_string(), "guest: unknown bootargs key foo");
         assert_eq!(
-            Issue::BadValue { key: "cpus", value: "0" }.to_string(),
+            Issue::UnknownKey("foo").to_string(),
+            "guest: unknown bootargs key foo"
+        );
+        assert_eq!(
+            Issue::BadValue {
+                key: "cpus",
+                value: "0"
+            }
+            .to_string(),
             "guest: bad bootargs value cpus=0"
         );
         assert_eq!(
-            Issue::Ignored { key: "fault_after", needs: "fault_addr" }.to_string(),
+            Issue::Ignored {
+                key: "fault_after",
+                needs: "fault_addr"
+            }
+            .to_string(),
             "guest: bootargs key fault_after ignored without fault_addr"
         );
     }
@@ -355,9 +426,18 @@ mod tests {
         assert_eq!(
             issues,
             vec![
-                Issue::BadValue { key: "name", value: "" },
-                Issue::BadValue { key: "mode", value: "" },
-                Issue::BadValue { key: "fault_addr", value: "" },
+                Issue::BadValue {
+                    key: "name",
+                    value: ""
+                },
+                Issue::BadValue {
+                    key: "mode",
+                    value: ""
+                },
+                Issue::BadValue {
+                    key: "fault_addr",
+                    value: ""
+                },
             ]
         );
     }

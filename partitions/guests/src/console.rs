@@ -44,7 +44,10 @@ pub fn line(args: fmt::Arguments<'_>) {
     let me = cpu::index() + 1;
     let nested = OWNER.load(Ordering::Relaxed) == me;
     if !nested {
-        while OWNER.compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        while OWNER
+            .compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
             core::hint::spin_loop();
         }
     }

@@ -77,7 +77,9 @@ impl Cpus {
     /// Index of the CPU whose MPIDR affinity fields equal `mpidr`'s.
     pub fn index_of(&self, mpidr: u64) -> Option<usize> {
         let aff = mpidr & MPIDR_AFFINITY_MASK;
-        self.list().iter().position(|&m| m & MPIDR_AFFINITY_MASK == aff)
+        self.list()
+            .iter()
+            .position(|&m| m & MPIDR_AFFINITY_MASK == aff)
     }
 }
 
@@ -140,7 +142,9 @@ fn take_cells(bytes: &[u8], cells: u32) -> Option<(u64, &[u8])> {
 }
 
 fn cells(node: FdtNode<'_, '_>, name: &str, default: u32) -> u32 {
-    node.property(name).and_then(|p| be_u32(p.value)).unwrap_or(default)
+    node.property(name)
+        .and_then(|p| be_u32(p.value))
+        .unwrap_or(default)
 }
 
 fn address_cells(node: FdtNode<'_, '_>) -> u32 {
@@ -158,7 +162,10 @@ fn str_prop<'a>(node: FdtNode<'_, 'a>, name: &str) -> Option<&'a str> {
 /// The strings of a string-list property (`compatible`).
 fn strings<'a>(node: FdtNode<'_, 'a>, name: &str) -> impl Iterator<Item = &'a str> {
     let value = node.property(name).map(|p| p.value).unwrap_or(&[]);
-    value.split(|&b| b == 0).filter(|s| !s.is_empty()).filter_map(|s| core::str::from_utf8(s).ok())
+    value
+        .split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| core::str::from_utf8(s).ok())
 }
 
 fn is_compatible(node: FdtNode<'_, '_>, with: impl Fn(&str) -> bool) -> bool {
@@ -242,8 +249,14 @@ fn translate(bus: FdtNode<'_, '_>, parent: FdtNode<'_, '_>, addr: u64) -> Option
 
 /// Depth-first search for the first node (with its ancestors) for which
 /// `pred` holds.
-fn find<'b, 'a>(fdt: &'b Fdt<'a>, mut pred: impl FnMut(&[FdtNode<'b, 'a>]) -> bool) -> Option<Chain<'b, 'a>> {
-    fn visit<'b, 'a>(chain: &mut Chain<'b, 'a>, pred: &mut dyn FnMut(&[FdtNode<'b, 'a>]) -> bool) -> bool {
+fn find<'b, 'a>(
+    fdt: &'b Fdt<'a>,
+    mut pred: impl FnMut(&[FdtNode<'b, 'a>]) -> bool,
+) -> Option<Chain<'b, 'a>> {
+    fn visit<'b, 'a>(
+        chain: &mut Chain<'b, 'a>,
+        pred: &mut dyn FnMut(&[FdtNode<'b, 'a>]) -> bool,
+    ) -> bool {
         if pred(chain.path()) {
             return true;
         }
@@ -261,7 +274,10 @@ fn find<'b, 'a>(fdt: &'b Fdt<'a>, mut pred: impl FnMut(&[FdtNode<'b, 'a>]) -> bo
         false
     }
     let root = fdt.find_node("/")?;
-    let mut chain = Chain { nodes: [root; MAX_DEPTH], len: 1 };
+    let mut chain = Chain {
+        nodes: [root; MAX_DEPTH],
+        len: 1,
+    };
     visit(&mut chain, &mut pred).then_some(chain)
 }
 
@@ -295,7 +311,11 @@ fn is_pl011(node: FdtNode<'_, '_>) -> Option<bool> {
 fn find_uart(fdt: &Fdt<'_>) -> Option<Uart> {
     let from_chain = |chain: &Chain<'_, '_>, source| {
         let sbsa = is_pl011(chain.node())?;
-        Some(Uart { base: chain.first_reg()?.base, sbsa, source })
+        Some(Uart {
+            base: chain.first_reg()?.base,
+            sbsa,
+            source,
+        })
     };
 
     let stdout = root_child(fdt, "chosen")
@@ -309,7 +329,9 @@ fn find_uart(fdt: &Fdt<'_>) -> Option<Uart> {
             root_child(fdt, "aliases").and_then(|a| str_prop(a, target))
         };
         if let Some(path) = path {
-            if let Some(uart) = find(fdt, |p| path_matches(p, path)).and_then(|c| from_chain(&c, UartSource::StdoutPath)) {
+            if let Some(uart) = find(fdt, |p| path_matches(p, path))
+                .and_then(|c| from_chain(&c, UartSource::StdoutPath))
+            {
                 return Some(uart);
             }
         }
@@ -323,7 +345,9 @@ fn find_uart(fdt: &Fdt<'_>) -> Option<Uart> {
 }
 
 fn find_psci(fdt: &Fdt<'_>) -> Option<Conduit> {
-    let chain = find(fdt, |p| is_compatible(p[p.len() - 1], |c| c.starts_with("arm,psci")))?;
+    let chain = find(fdt, |p| {
+        is_compatible(p[p.len() - 1], |c| c.starts_with("arm,psci"))
+    })?;
     match str_prop(chain.node(), "method")? {
         "hvc" => Some(Conduit::Hvc),
         "smc" => Some(Conduit::Smc),
@@ -342,7 +366,11 @@ fn find_memory(fdt: &Fdt<'_>) -> Option<Region> {
 }
 
 fn find_cpus(fdt: &Fdt<'_>) -> Cpus {
-    let mut cpus = Cpus { mpidr: [0; MAX_CPUS], count: 0, total: 0 };
+    let mut cpus = Cpus {
+        mpidr: [0; MAX_CPUS],
+        count: 0,
+        total: 0,
+    };
     let Some(parent) = find(fdt, |p| p.len() == 2 && p[1].name == "cpus").map(|c| c.node()) else {
         return cpus;
     };
@@ -381,18 +409,30 @@ mod tests {
         w.property_string("compatible", "linux,dummy-virt").unwrap();
 
         let psci = w.begin_node("psci").unwrap();
-        w.property_string_list("compatible", vec!["arm,psci-1.0".into(), "arm,psci-0.2".into(), "arm,psci".into()])
-            .unwrap();
+        w.property_string_list(
+            "compatible",
+            vec![
+                "arm,psci-1.0".into(),
+                "arm,psci-0.2".into(),
+                "arm,psci".into(),
+            ],
+        )
+        .unwrap();
         w.property_string("method", psci_method).unwrap();
         w.end_node(psci).unwrap();
 
         let mem = w.begin_node("memory@40000000").unwrap();
         w.property_string("device_type", "memory").unwrap();
-        w.property_array_u64("reg", &[0x4000_0000, 0x1000_0000]).unwrap();
+        w.property_array_u64("reg", &[0x4000_0000, 0x1000_0000])
+            .unwrap();
         w.end_node(mem).unwrap();
 
         let uart = w.begin_node("pl011@9000000").unwrap();
-        w.property_string_list("compatible", vec!["arm,pl011".into(), "arm,primecell".into()]).unwrap();
+        w.property_string_list(
+            "compatible",
+            vec!["arm,pl011".into(), "arm,primecell".into()],
+        )
+        .unwrap();
         w.property_array_u64("reg", &[0x900_0000, 0x1000]).unwrap();
         w.end_node(uart).unwrap();
 
@@ -416,7 +456,8 @@ mod tests {
         if let Some(s) = stdout {
             w.property_string("stdout-path", s).unwrap();
         }
-        w.property_string("bootargs", "mode=counter name=p1").unwrap();
+        w.property_string("bootargs", "mode=counter name=p1")
+            .unwrap();
         w.end_node(chosen).unwrap();
 
         w.end_node(root).unwrap();
@@ -428,9 +469,22 @@ mod tests {
         let blob = virt_like(Some("/pl011@9000000"), "hvc", 2);
         let info = parse(&blob).unwrap();
         assert_eq!(info.bootargs, "mode=counter name=p1");
-        assert_eq!(info.uart, Some(Uart { base: 0x900_0000, sbsa: false, source: UartSource::StdoutPath }));
+        assert_eq!(
+            info.uart,
+            Some(Uart {
+                base: 0x900_0000,
+                sbsa: false,
+                source: UartSource::StdoutPath
+            })
+        );
         assert_eq!(info.psci, Some(Conduit::Hvc));
-        assert_eq!(info.memory, Some(Region { base: 0x4000_0000, size: 0x1000_0000 }));
+        assert_eq!(
+            info.memory,
+            Some(Region {
+                base: 0x4000_0000,
+                size: 0x1000_0000
+            })
+        );
         assert_eq!(info.cpus.list(), &[0, 1]);
         assert_eq!(info.cpus.total, 2);
         assert_eq!(info.cpus.index_of(0x8000_0001), Some(1));
@@ -446,11 +500,21 @@ mod tests {
 
         let blob = virt_like(None, "hvc", 1);
         let uart = parse(&blob).unwrap().uart.unwrap();
-        assert_eq!(uart, Uart { base: 0x900_0000, sbsa: false, source: UartSource::Compatible });
+        assert_eq!(
+            uart,
+            Uart {
+                base: 0x900_0000,
+                sbsa: false,
+                source: UartSource::Compatible
+            }
+        );
 
         // stdout-path naming a node that does not exist: first PL011 instead.
         let blob = virt_like(Some("/serial@1234"), "hvc", 1);
-        assert_eq!(parse(&blob).unwrap().uart.unwrap().source, UartSource::Compatible);
+        assert_eq!(
+            parse(&blob).unwrap().uart.unwrap().source,
+            UartSource::Compatible
+        );
     }
 
     #[test]
@@ -477,25 +541,32 @@ mod tests {
         w.property_u32("#size-cells", 1).unwrap();
 
         let aliases = w.begin_node("aliases").unwrap();
-        w.property_string("serial1", "/soc/serial@7e201000").unwrap();
+        w.property_string("serial1", "/soc/serial@7e201000")
+            .unwrap();
         w.end_node(aliases).unwrap();
 
         let chosen = w.begin_node("chosen").unwrap();
-        w.property_string("stdout-path", "serial1:115200n8").unwrap();
+        w.property_string("stdout-path", "serial1:115200n8")
+            .unwrap();
         w.end_node(chosen).unwrap();
 
         let soc = w.begin_node("soc").unwrap();
         w.property_u32("#address-cells", 1).unwrap();
         w.property_u32("#size-cells", 1).unwrap();
         // child 0x7e000000 -> parent 0x0_fe000000, 0x1800000 bytes
-        w.property_array_u32("ranges", &[0x7e00_0000, 0x0, 0xfe00_0000, 0x180_0000]).unwrap();
+        w.property_array_u32("ranges", &[0x7e00_0000, 0x0, 0xfe00_0000, 0x180_0000])
+            .unwrap();
         let disabled = w.begin_node("serial@7e201400").unwrap();
         w.property_string("compatible", "arm,pl011").unwrap();
         w.property_array_u32("reg", &[0x7e20_1400, 0x200]).unwrap();
         w.property_string("status", "disabled").unwrap();
         w.end_node(disabled).unwrap();
         let uart = w.begin_node("serial@7e201000").unwrap();
-        w.property_string_list("compatible", vec!["arm,pl011".into(), "arm,primecell".into()]).unwrap();
+        w.property_string_list(
+            "compatible",
+            vec!["arm,pl011".into(), "arm,primecell".into()],
+        )
+        .unwrap();
         w.property_array_u32("reg", &[0x7e20_1000, 0x200]).unwrap();
         w.end_node(uart).unwrap();
         w.end_node(soc).unwrap();
@@ -523,8 +594,21 @@ mod tests {
     fn alias_and_bus_ranges() {
         let blob = soc_tree();
         let info = parse(&blob).unwrap();
-        assert_eq!(info.uart, Some(Uart { base: 0xfe20_1000, sbsa: false, source: UartSource::StdoutPath }));
-        assert_eq!(info.memory, Some(Region { base: 0, size: 0x3b40_0000 }));
+        assert_eq!(
+            info.uart,
+            Some(Uart {
+                base: 0xfe20_1000,
+                sbsa: false,
+                source: UartSource::StdoutPath
+            })
+        );
+        assert_eq!(
+            info.memory,
+            Some(Region {
+                base: 0,
+                size: 0x3b40_0000
+            })
+        );
         assert_eq!(info.cpus.list(), &[0x100, 0x101, 0x102, 0x103]);
         assert_eq!(info.psci, None);
         assert_eq!(info.bootargs, "");
@@ -553,7 +637,14 @@ mod tests {
         w.end_node(root).unwrap();
         let blob = w.finish().unwrap();
         let info = parse(&blob).unwrap();
-        assert_eq!(info.uart, Some(Uart { base: 0x900_0000, sbsa: true, source: UartSource::Compatible }));
+        assert_eq!(
+            info.uart,
+            Some(Uart {
+                base: 0x900_0000,
+                sbsa: true,
+                source: UartSource::Compatible
+            })
+        );
         assert_eq!(info.cpus.count, 0);
         assert_eq!(info.memory, None);
     }
@@ -567,7 +658,8 @@ mod tests {
         let bus = w.begin_node("bus").unwrap();
         w.property_u32("#address-cells", 1).unwrap();
         w.property_u32("#size-cells", 1).unwrap();
-        w.property_array_u32("ranges", &[0x0, 0x1000_0000, 0x1000]).unwrap();
+        w.property_array_u32("ranges", &[0x0, 0x1000_0000, 0x1000])
+            .unwrap();
         let uart = w.begin_node("uart@2000").unwrap();
         w.property_string("compatible", "arm,pl011").unwrap();
         w.property_array_u32("reg", &[0x2000, 0x1000]).unwrap();
@@ -584,7 +676,10 @@ mod tests {
         let mut pattern = vec![0, 0, 0, 1];
         pattern.extend_from_slice(name.as_bytes());
         pattern.push(0);
-        let start = blob.windows(pattern.len()).position(|w| w == pattern.as_slice()).unwrap();
+        let start = blob
+            .windows(pattern.len())
+            .position(|w| w == pattern.as_slice())
+            .unwrap();
         let token = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
         let mut at = start + 4 + (name.len() + 1).div_ceil(4) * 4;
         while token(blob, at) == 3 {
@@ -609,7 +704,8 @@ mod tests {
         w.end_node(gone).unwrap();
         let mem = w.begin_node("memory@40000000").unwrap();
         w.property_string("device_type", "memory").unwrap();
-        w.property_array_u64("reg", &[0x4000_0000, 0x1000_0000]).unwrap();
+        w.property_array_u64("reg", &[0x4000_0000, 0x1000_0000])
+            .unwrap();
         w.end_node(mem).unwrap();
         let uart = w.begin_node("pl011@9000000").unwrap();
         w.property_string("compatible", "arm,pl011").unwrap();
@@ -625,7 +721,13 @@ mod tests {
         let info = parse(&blob).unwrap();
         assert_eq!(info.bootargs, "name=x");
         assert_eq!(info.uart.unwrap().source, UartSource::StdoutPath);
-        assert_eq!(info.memory, Some(Region { base: 0x4000_0000, size: 0x1000_0000 }));
+        assert_eq!(
+            info.memory,
+            Some(Region {
+                base: 0x4000_0000,
+                size: 0x1000_0000
+            })
+        );
     }
 
     #[test]
@@ -634,15 +736,25 @@ mod tests {
         let first8: [u8; 8] = blob[..8].try_into().unwrap();
         assert_eq!(header_size(first8), Some(blob.len()));
         assert_eq!(header_size([0; 8]), None);
-        assert_eq!(header_size([0xd0, 0x0d, 0xfe, 0xed, 0xff, 0, 0, 0]), None, "too large");
+        assert_eq!(
+            header_size([0xd0, 0x0d, 0xfe, 0xed, 0xff, 0, 0, 0]),
+            None,
+            "too large"
+        );
         assert!(parse(&[0u8; 64]).is_err());
     }
 
     #[test]
     fn cells() {
         assert_eq!(take_cells(&[0, 0, 0, 5, 9], 1), Some((5, &[9u8][..])));
-        assert_eq!(take_cells(&[0, 0, 0, 1, 0, 0, 0, 2], 2), Some((0x1_0000_0002, &[][..])));
-        assert_eq!(take_cells(&[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2], 3), Some((0x1_0000_0002, &[][..])));
+        assert_eq!(
+            take_cells(&[0, 0, 0, 1, 0, 0, 0, 2], 2),
+            Some((0x1_0000_0002, &[][..]))
+        );
+        assert_eq!(
+            take_cells(&[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2], 3),
+            Some((0x1_0000_0002, &[][..]))
+        );
         assert_eq!(take_cells(&[0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 2], 3), None);
         assert_eq!(take_cells(&[1, 2, 3], 1), None);
         assert_eq!(take_cells(&[1, 2], 0), Some((0, &[1u8, 2][..])));

@@ -55,14 +55,25 @@ extern "C" fn guest_primary_main(x0: usize, image_start: usize, image_end: usize
 }
 
 /// One line with where everything is, for whoever reads the log.
-fn describe(info: &Info<'_>, cfg: &Config<'_>, x0: usize, dtb: usize, image_start: usize, image_end: usize) {
+fn describe(
+    info: &Info<'_>,
+    cfg: &Config<'_>,
+    x0: usize,
+    dtb: usize,
+    image_start: usize,
+    image_end: usize,
+) {
     let el = cpu::current_el();
     if el != 1 {
         println!("guest: warning: running at EL{el}, not EL1");
     }
     let uart = info.uart.expect("console found");
     let dtb_from = if x0 == dtb { "x0" } else { "fallback" };
-    let mmu = if cpu::sctlr() & 1 != 0 { "on" } else { "off" };
+    let mmu = match (el, cpu::sctlr() & 1) {
+        (1, 1) => "on",
+        (1, _) => "off",
+        _ => "n/a",
+    };
     println!(
         "guest: el{el}, mmu {mmu}, image 0x{image_start:x}-0x{image_end:x}, dtb 0x{dtb:x} ({dtb_from}), {} 0x{:x} ({}), psci {}, timer {} Hz",
         if uart.sbsa { "sbsa-uart" } else { "pl011" },
@@ -78,7 +89,12 @@ fn describe(info: &Info<'_>, cfg: &Config<'_>, x0: usize, dtb: usize, image_star
         Some(m) => println!("guest: memory 0x{:x}-0x{:x}", m.base, m.base + m.size),
         None => println!("guest: no memory node"),
     }
-    println!("guest: bootargs \"{}\" -> mode={} period_ms={}", info.bootargs, cfg.mode.name(), cfg.period_ms);
+    println!(
+        "guest: bootargs \"{}\" -> mode={} period_ms={}",
+        info.bootargs,
+        cfg.mode.name(),
+        cfg.period_ms
+    );
 }
 
 /// Starts the CPUs the bootargs ask for (all of the tree's by default), one
@@ -98,7 +114,10 @@ fn bring_up(info: &Info<'_>, cfg: &Config<'_>) {
     println!("cpu {me} online (mpidr 0x{my_mpidr:x})");
 
     if cpus.total > MAX_CPUS {
-        println!("guest: {} cpus in the device tree, using the first {MAX_CPUS}", cpus.total);
+        println!(
+            "guest: {} cpus in the device tree, using the first {MAX_CPUS}",
+            cpus.total
+        );
     }
     let available = cpus.count.max(1);
     let want = match cfg.cpus {
@@ -127,12 +146,18 @@ fn bring_up(info: &Info<'_>, cfg: &Config<'_>) {
             continue;
         }
         let state = conduit::call(psci::AFFINITY_INFO_64, mpidr, 0, 0).unwrap_or(-1);
-        println!("psci affinity_info 0x{mpidr:x}: {}", psci::affinity_state(state));
+        println!(
+            "psci affinity_info 0x{mpidr:x}: {}",
+            psci::affinity_state(state)
+        );
         let context = (slot as u64) | ((i as u64) << 8);
         let ret = conduit::call(psci::CPU_ON_64, mpidr, entry_point, context).unwrap_or(-1);
         started += 1;
         if ret != 0 {
-            println!("guest: CPU_ON 0x{mpidr:x} failed: {} ({ret})", psci::ret_name(ret));
+            println!(
+                "guest: CPU_ON 0x{mpidr:x} failed: {} ({ret})",
+                psci::ret_name(ret)
+            );
             continue;
         }
         slot += 1;
@@ -150,7 +175,10 @@ fn bring_up(info: &Info<'_>, cfg: &Config<'_>) {
     for (i, &mpidr) in cpus.list().iter().enumerate() {
         if i != me && online & (1 << i) != 0 {
             let state = conduit::call(psci::AFFINITY_INFO_64, mpidr, 0, 0).unwrap_or(-1);
-            println!("psci affinity_info 0x{mpidr:x}: {}", psci::affinity_state(state));
+            println!(
+                "psci affinity_info 0x{mpidr:x}: {}",
+                psci::affinity_state(state)
+            );
         }
     }
     let n = online.count_ones() as usize;
@@ -259,7 +287,10 @@ fn act(cfg: &Config<'_>) {
 fn power(function: u32, name: &str) -> ! {
     println!("guest: calling PSCI {name}");
     match conduit::call(function, 0, 0, 0) {
-        Some(ret) => println!("guest: PSCI {name} returned {} ({ret})", psci::ret_name(ret)),
+        Some(ret) => println!(
+            "guest: PSCI {name} returned {} ({ret})",
+            psci::ret_name(ret)
+        ),
         None => println!("guest: no PSCI in the device tree, cannot call {name}"),
     }
     cpu::park()
@@ -281,13 +312,20 @@ pub fn exception(frame: &mut TrapFrame, kind: u64) {
             frame.elr += 4;
         }
         0 => {
-            println!("guest: {} (ESR 0x{esr:x}, FAR 0x{far:x}, ELR 0x{:x})", esr::class_name(esr), frame.elr);
+            println!(
+                "guest: {} (ESR 0x{esr:x}, FAR 0x{far:x}, ELR 0x{:x})",
+                esr::class_name(esr),
+                frame.elr
+            );
             println!("guest: stopped");
             cpu::park()
         }
         3 => println!("guest: serror (ESR 0x{esr:x})"),
         _ => {
-            println!("guest: unexpected {} (vector {kind})", if kind & 3 == 1 { "irq" } else { "fiq" });
+            println!(
+                "guest: unexpected {} (vector {kind})",
+                if kind & 3 == 1 { "irq" } else { "fiq" }
+            );
             cpu::park()
         }
     }

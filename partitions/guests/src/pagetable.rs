@@ -104,7 +104,11 @@ pub fn build(
 /// shareable, 4 KiB granule, TTBR1 walks disabled, IPS from `pa_range`
 /// (ID_AA64MMFR0_EL1.PARange, capped at 48 bits).
 pub const fn tcr(pa_range: u64) -> u64 {
-    let ips = if pa_range & 0xf > 5 { 5 } else { pa_range & 0xf };
+    let ips = if pa_range & 0xf > 5 {
+        5
+    } else {
+        pa_range & 0xf
+    };
     25 | (1 << 8) | (1 << 10) | (3 << 12) | (1 << 23) | (ips << 32)
 }
 
@@ -127,8 +131,14 @@ mod tests {
         let mut l1 = [0; ENTRIES];
         let mut l2 = vec![[0u64; ENTRIES]; 4];
         let addrs = [0x1000, 0x2000, 0x3000, 0x4000];
-        let image = Range { base: 0x4008_0000, end: 0x400a_4000 };
-        let dtb = Range { base: 0x4800_0000, end: 0x4810_0000 };
+        let image = Range {
+            base: 0x4008_0000,
+            end: 0x400a_4000,
+        };
+        let dtb = Range {
+            base: 0x4800_0000,
+            end: 0x4810_0000,
+        };
         assert_eq!(build(&mut l1, &mut l2, &addrs, &[image, dtb]), Ok(1));
         let get = |a| lookup(&l1, &l2, &addrs, a);
         assert_eq!(get(0x4008_0000), normal_block(0x4000_0000));
@@ -145,14 +155,35 @@ mod tests {
         let mut l1 = [0; ENTRIES];
         let mut l2 = vec![[0u64; ENTRIES]; 2];
         let addrs = [0x1000, 0x2000];
-        let r = Range { base: 0x7ff0_0000, end: 0x8010_0000 };
+        let r = Range {
+            base: 0x7ff0_0000,
+            end: 0x8010_0000,
+        };
         assert_eq!(build(&mut l1, &mut l2, &addrs, &[r]), Ok(2));
-        assert_eq!(lookup(&l1, &l2, &addrs, 0x7ff0_0000), normal_block(0x7fe0_0000));
-        assert_eq!(lookup(&l1, &l2, &addrs, 0x8000_0000), normal_block(0x8000_0000));
-        let r3 = Range { base: 0x1_0000_0000, end: 0x1_0000_1000 };
-        assert_eq!(build(&mut l1, &mut l2, &addrs, &[r, r3]), Err(MapError::OutOfTables));
-        let high = Range { base: VA_LIMIT - 0x1000, end: VA_LIMIT + 0x1000 };
-        assert_eq!(build(&mut l1, &mut l2, &addrs, &[high]), Err(MapError::OutOfRange));
+        assert_eq!(
+            lookup(&l1, &l2, &addrs, 0x7ff0_0000),
+            normal_block(0x7fe0_0000)
+        );
+        assert_eq!(
+            lookup(&l1, &l2, &addrs, 0x8000_0000),
+            normal_block(0x8000_0000)
+        );
+        let r3 = Range {
+            base: 0x1_0000_0000,
+            end: 0x1_0000_1000,
+        };
+        assert_eq!(
+            build(&mut l1, &mut l2, &addrs, &[r, r3]),
+            Err(MapError::OutOfTables)
+        );
+        let high = Range {
+            base: VA_LIMIT - 0x1000,
+            end: VA_LIMIT + 0x1000,
+        };
+        assert_eq!(
+            build(&mut l1, &mut l2, &addrs, &[high]),
+            Err(MapError::OutOfRange)
+        );
     }
 
     #[test]

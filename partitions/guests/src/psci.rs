@@ -17,9 +17,10 @@ pub struct Version {
 impl Version {
     /// None for NOT_SUPPORTED (or any other negative value).
     pub fn from_ret(ret: i64) -> Option<Self> {
-        (0..=u32::MAX as i64)
-            .contains(&ret)
-            .then(|| Version { major: (ret >> 16) as u16, minor: ret as u16 })
+        (0..=u32::MAX as i64).contains(&ret).then_some(Version {
+            major: (ret >> 16) as u16,
+            minor: ret as u16,
+        })
     }
 }
 
@@ -62,7 +63,10 @@ mod tests {
 
     #[test]
     fn version() {
-        assert_eq!(Version::from_ret(0x1_0001), Some(Version { major: 1, minor: 1 }));
+        assert_eq!(
+            Version::from_ret(0x1_0001),
+            Some(Version { major: 1, minor: 1 })
+        );
         assert_eq!(Version::from_ret(0x2).unwrap().to_string(), "0.2");
         assert_eq!(Version::from_ret(-1), None);
     }

@@ -31,7 +31,9 @@ pub fn current_el() -> u64 {
 pub fn counter() -> u64 {
     let v: u64;
     // SAFETY: ISB and a read of the EL0-accessible virtual counter.
-    unsafe { asm!("isb", "mrs {}, cntvct_el0", out(reg) v, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        asm!("isb", "mrs {}, cntvct_el0", out(reg) v, options(nomem, nostack, preserves_flags))
+    };
     v
 }
 
@@ -46,7 +48,9 @@ pub fn index() -> usize {
 
 pub fn set_index(i: usize) {
     // SAFETY: TPIDR_EL1 is a scratch register only the guest uses.
-    unsafe { asm!("msr tpidr_el1, {}", in(reg) i as u64, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        asm!("msr tpidr_el1, {}", in(reg) i as u64, options(nomem, nostack, preserves_flags))
+    };
 }
 
 /// Lets SErrors (PSTATE.A) through, so that one the hypervisor injects is
@@ -58,7 +62,12 @@ pub fn unmask_serror() {
 
 pub fn mask_all() {
     // SAFETY: masking exceptions is always allowed.
-    unsafe { asm!("msr daifset, #0xf", options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        asm!(
+            "msr daifset, #0xf",
+            options(nomem, nostack, preserves_flags)
+        )
+    };
 }
 
 /// Waits for interrupts that never come (all masked): a stopped CPU that a
@@ -89,7 +98,9 @@ pub fn probe_read(addr: u64) -> u64 {
     // other than to print it, or aborts; the data abort vector then skips
     // the instruction and returns here with `v` unchanged (x-register
     // preserved by the vector). `addr` must be 8-byte aligned, or it aborts.
-    unsafe { asm!("ldr {v}, [{a}]", a = in(reg) addr, v = inout(reg) v, options(nostack, readonly)) };
+    unsafe {
+        asm!("ldr {v}, [{a}]", a = in(reg) addr, v = inout(reg) v, options(nostack, readonly))
+    };
     v
 }
 

@@ -33,7 +33,15 @@ pub const IMAGE_FLAGS: u64 = 0b1010;
 const R_AARCH64_RELATIVE: u64 = 1027;
 /// SCTLR_EL1 bits set: M (MMU), C (data cache), I (instruction cache) and the
 /// ARMv8.0 RES1 bits 11, 20, 22, 23, 28, 29.
-const SCTLR_SET: u64 = (1 << 0) | (1 << 2) | (1 << 12) | (1 << 11) | (1 << 20) | (1 << 22) | (1 << 23) | (1 << 28) | (1 << 29);
+const SCTLR_SET: u64 = (1 << 0)
+    | (1 << 2)
+    | (1 << 12)
+    | (1 << 11)
+    | (1 << 20)
+    | (1 << 22)
+    | (1 << 23)
+    | (1 << 28)
+    | (1 << 29);
 /// SCTLR_EL1 bits cleared: A (alignment checks), WXN, E0E, EE (big-endian).
 const SCTLR_CLEAR: u64 = (1 << 1) | (1 << 19) | (1 << 24) | (1 << 25);
 /// TCR_EL1 without IPS (the entry code inserts ID_AA64MMFR0_EL1.PARange).
@@ -224,7 +232,7 @@ pub fn secondary_entry_address() -> u64 {
 /// else (x0 = 0 only) at QEMU virt's RAM base.
 pub fn dtb_location(x0: usize) -> Option<(usize, usize)> {
     let at = |addr: usize| {
-        if addr == 0 || addr % 8 != 0 {
+        if addr == 0 || !addr.is_multiple_of(8) {
             return None;
         }
         let mut first8 = [0u8; 8];

@@ -26,16 +26,25 @@ pub fn dtb_mapped() -> bool {
 }
 
 #[no_mangle]
-pub static mut GUEST_TABLES: Tables = Tables { l1: [0; ENTRIES], l2: [[0; ENTRIES]; L2_TABLES] };
+pub static mut GUEST_TABLES: Tables = Tables {
+    l1: [0; ENTRIES],
+    l2: [[0; ENTRIES]; L2_TABLES],
+};
 
 /// Builds the identity map for the image [image_start, image_end) and the
 /// device tree; returns the TTBR0_EL1 value. Called once, by the entry code
 /// of the boot CPU, with the MMU off and before any other CPU runs.
 #[no_mangle]
 extern "C" fn guest_build_tables(x0: usize, image_start: usize, image_end: usize) -> u64 {
-    let image = Range { base: image_start as u64, end: image_end as u64 };
+    let image = Range {
+        base: image_start as u64,
+        end: image_end as u64,
+    };
     let dtb = match super::entry::dtb_location(x0) {
-        Some((dtb, size)) => Range { base: dtb as u64, end: (dtb + size) as u64 },
+        Some((dtb, size)) => Range {
+            base: dtb as u64,
+            end: (dtb + size) as u64,
+        },
         None => Range { base: 0, end: 0 },
     };
     // SAFETY: only the boot CPU runs, once, before the MMU is on: nothing else
@@ -45,7 +54,9 @@ extern "C" fn guest_build_tables(x0: usize, image_start: usize, image_end: usize
     for (a, t) in l2_addr.iter_mut().zip(tables.l2.iter()) {
         *a = t.as_ptr() as u64;
     }
-    if dtb.end > dtb.base && pagetable::build(&mut tables.l1, &mut tables.l2, &l2_addr, &[image, dtb]).is_ok() {
+    if dtb.end > dtb.base
+        && pagetable::build(&mut tables.l1, &mut tables.l2, &l2_addr, &[image, dtb]).is_ok()
+    {
         DTB_MAPPED.store(true, Ordering::Relaxed);
     } else {
         // No tree, or one too far away to map: map the image alone (it always

@@ -22,7 +22,7 @@ const FP_FRAME: usize = 16 + 32 * 16;
 /// Offset of q0 in the frame.
 const Q_OFFSET: usize = GP_FRAME + 16;
 const FRAME: usize = GP_FRAME + FP_FRAME;
-const _: () = assert!(GP_FRAME == 272 && FRAME % 16 == 0);
+const _: () = assert!(GP_FRAME == 272 && FRAME.is_multiple_of(16));
 
 /// Which vector was taken: `kind & 3` is 0 sync, 1 IRQ, 2 FIQ, 3 SError;
 /// `kind >> 2` is 0 current EL with SP_EL0, 1 current EL with SP_ELx, 2 lower
