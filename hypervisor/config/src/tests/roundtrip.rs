@@ -137,6 +137,9 @@ fn refusals() {
             ..
         })
     ));
+    let mut huge = good.clone();
+    huge[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert_eq!(decode(&huge), Err(DecodeError::TooLarge { size: u32::MAX }));
     // Header only.
     assert!(matches!(
         decode(&good[..5]),

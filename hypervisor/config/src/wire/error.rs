@@ -26,6 +26,11 @@ pub enum DecodeError {
         /// What is there.
         actual: usize,
     },
+    /// A body over [`crate::limits::MAX_ENCODED`] bytes.
+    TooLarge {
+        /// The body length the header gives.
+        size: u32,
+    },
     /// Bytes left over after the last field.
     TrailingBytes {
         /// How many.
@@ -79,6 +84,11 @@ impl fmt::Display for DecodeError {
             Self::LengthMismatch { header, actual } => {
                 write!(f, "header says {header} body bytes, {actual} present")
             }
+            Self::TooLarge { size } => write!(
+                f,
+                "{size} body bytes, at most {}",
+                crate::limits::MAX_ENCODED
+            ),
             Self::TrailingBytes { count } => {
                 write!(f, "{count} bytes left over after the last field")
             }

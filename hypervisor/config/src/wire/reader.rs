@@ -26,8 +26,11 @@ pub fn decode(bytes: &[u8]) -> Result<RawSystem, DecodeError> {
         return Err(DecodeError::UnsupportedVersion { found: version });
     }
     let body_len = header.u32("body length")?;
+    if usize::try_from(body_len).map_or(true, |n| n > MAX_ENCODED) {
+        return Err(DecodeError::TooLarge { size: body_len });
+    }
     let body = bytes.get(HEADER_SIZE..).unwrap_or(&[]);
-    if usize::try_from(body_len).ok() != Some(body.len()) || body.len() > MAX_ENCODED {
+    if usize::try_from(body_len).ok() != Some(body.len()) {
         return Err(DecodeError::LengthMismatch {
             header: body_len,
             actual: body.len(),
