@@ -18,6 +18,7 @@ extern crate alloc;
 
 mod board;
 mod clocks;
+mod dma;
 mod error;
 mod irq;
 mod mpidr;
@@ -55,7 +56,18 @@ pub fn generate(board_dtb: &[u8], spec: &GuestDtSpec) -> Result<GuestDt, GuestDt
 
     let mut names = write::fixed_names(spec);
     for d in &plan.devices {
-        names.push((d.name.clone(), d.board_path.clone()));
+        let name = match &d.dma_bus {
+            None => d.name.clone(),
+            Some(bus) => format!("{}/{}", bus.name, d.name),
+        };
+        names.push((name, d.board_path.clone()));
+    }
+    for (bus, members) in passthrough::dma_groups(&plan.devices) {
+        let first = members
+            .first()
+            .map(|d| d.board_path.as_str())
+            .unwrap_or("?");
+        names.push((bus.name.clone(), format!("the DMA bus node for {first}")));
     }
     for c in &plan.clocks.copied {
         let from = board.get(c.board).map(|n| n.path.as_str()).unwrap_or("?");

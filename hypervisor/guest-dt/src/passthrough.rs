@@ -9,11 +9,13 @@
 //! GIC) covers. The node keeps its name with the unit address recomputed
 //! from the translated base (a Pi `serial@7e201000` becomes
 //! `serial@fe201000`). DMA coherency inherited from a bus is written on the
-//! node itself. Other properties follow [`crate::props`]; subnodes are not
+//! node itself; DMA address windows inherited from buses put the node under
+//! a bus of its own (see [`crate::dma`]). Other properties follow [`crate::props`]; subnodes are not
 //! copied.
 
 use crate::board::{Board, Node};
 use crate::clocks::Clocks;
+use crate::dma::{dma_bus, DmaBus};
 use crate::error::GuestDtError;
 use crate::output::Omitted;
 use crate::props::{disposition, Disposition};
@@ -38,6 +40,9 @@ pub struct DevicePlan<'a> {
     pub name: String,
     pub regs: Vec<MemRange>,
     pub interrupts: Vec<Interrupt>,
+    /// The bus node to put the device under, when buses above it on the
+    /// board translate its DMA addresses; None puts it at the root.
+    pub dma_bus: Option<DmaBus>,
     /// Copied properties other than `reg` and `interrupts`.
     pub props: Vec<(&'a str, Value<'a>)>,
 }
@@ -109,21 +114,15 @@ pub fn plan<'a>(
         let node = board
             .get(index)
             .ok_or_else(|| GuestDtError::NoSuchNode { path: path.clone() })?;
-        check_movable(board, index, node, device, &gic)?;
+        check_movable(node, device, &gic)?;
         let plan = plan_one(board, index, node, device, &mut out)?;
         out.devices.push(plan);
     }
     Ok(out)
 }
 
-/// Refuse what cannot be moved to the root of the partition's tree.
-fn check_movable(
-    board: &Board<'_>,
-    index: usize,
-    node: &Node<'_>,
-    device: &Device,
-    gic: &[MemRange],
-) -> Result<(), GuestDtError> {
+/// Refuse what cannot be moved out of its place in the board's tree.
+fn check_movable(node: &Node<'_>, device: &Device, gic: &[MemRange]) -> Result<(), GuestDtError> {
     let path = &device.path;
     let is_gic = device
         .compatible
@@ -143,16 +142,6 @@ fn check_movable(
         return Err(unsupported(
             path,
             "is a bus (it has ranges or dma-ranges); pass through the devices on it instead",
-        ));
-    }
-    if board
-        .ancestors(index)
-        .any(|a| a.prop("dma-ranges").is_some_and(|v| !v.is_empty()))
-    {
-        return Err(unsupported(
-            path,
-            "sits behind a bus whose dma-ranges translate its DMA addresses, which the \
-             partition's tree cannot express yet",
         ));
     }
     let has_interrupts = node.has("interrupts") || node.has("interrupts-extended");
@@ -232,6 +221,23 @@ fn plan_one<'a>(
         name: format!("{}@{base:x}", node.base_name()),
         regs: device.regs.clone(),
         interrupts: device.interrupts.clone(),
+        dma_bus: dma_bus(board, index, path)?,
         props,
     })
+}
+
+/// The devices that go under DMA bus nodes, one group per distinct bus,
+/// in the order the buses are first needed.
+pub fn dma_groups<'p, 'a>(
+    devices: &'p [DevicePlan<'a>],
+) -> Vec<(&'p DmaBus, Vec<&'p DevicePlan<'a>>)> {
+    let mut groups: Vec<(&DmaBus, Vec<&DevicePlan<'a>>)> = Vec::new();
+    for d in devices {
+        let Some(bus) = &d.dma_bus else { continue };
+        match groups.iter_mut().find(|(b, _)| *b == bus) {
+            Some((_, members)) => members.push(d),
+            None => groups.push((bus, alloc::vec![d])),
+        }
+    }
+    groups
 }

@@ -60,6 +60,7 @@ const REFERENCES: &[&str] = &[
     "interrupt-map",
     "gpios",
     "gpio",
+    "gpio-ranges",
     "remote-endpoint",
     "syscon",
     "sram",
@@ -99,6 +100,7 @@ pub fn disposition(name: &str) -> Disposition {
         || name.ends_with("-gpios")
         || name.ends_with("-gpio")
         || name.ends_with("-supply")
+        || name.ends_with("-handle")
     {
         Disposition::Reference
     } else if COMPANIONS.contains(&name) {
@@ -132,6 +134,8 @@ mod tests {
             ("pinctrl-x", Copy),
             ("reset-gpios", Reference),
             ("vmmc-supply", Reference),
+            ("phy-handle", Reference),
+            ("gpio-ranges", Reference),
             ("dma-names", Companion),
         ];
         for (name, want) in cases {

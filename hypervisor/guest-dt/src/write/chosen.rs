@@ -27,12 +27,13 @@ pub fn chosen(
     Ok(())
 }
 
-/// `serial0` for the console.
+/// `serial0` for the console; no node without one.
 pub fn aliases(fdt: &mut FdtWriter, console: Option<&str>) -> Result<(), GuestDtError> {
+    let Some(path) = console else {
+        return Ok(());
+    };
     let node = fdt.begin_node("aliases")?;
-    if let Some(path) = console {
-        fdt.property_string("serial0", path)?;
-    }
+    fdt.property_string("serial0", path)?;
     fdt.end_node(node)?;
     Ok(())
 }
