@@ -102,6 +102,8 @@ pub enum ErrorKind {
     },
     /// Base + size past the top of the address space.
     Wraps {
+        /// `base` or `guest_base`.
+        what: &'static str,
         /// The base.
         base: u64,
         /// The size.

@@ -68,9 +68,9 @@ impl fmt::Display for ErrorKind {
                 f,
                 "{what} {value:#x} is not a multiple of 4 KiB (the smallest page stage 2 maps)"
             ),
-            E::Wraps { base, size } => write!(
+            E::Wraps { what, base, size } => write!(
                 f,
-                "base {base:#x} + size {size:#x} runs past the top of the address space"
+                "{what} {base:#x} + size {size:#x} runs past the top of the address space"
             ),
             E::OutsideRam { range, banks } => {
                 write!(f, "{range} is not inside RAM (the board has ")?;

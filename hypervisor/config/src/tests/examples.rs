@@ -130,3 +130,13 @@ boot_protocol = "bare-metal"
         Console::Passthrough { device: 0 }
     );
 }
+
+/// The commented example in docs/configuration.md is a valid system.
+#[test]
+fn the_documented_example_validates() {
+    let doc = std::fs::read_to_string(repo().join("docs/configuration.md")).unwrap();
+    let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let len = doc[start..].find("```").unwrap();
+    let sys = ok(&doc[start..start + len]);
+    assert_eq!(sys.partitions().len(), 2);
+}

@@ -47,9 +47,11 @@ pub(crate) fn shape(c: &mut Checker<'_>, part: &PartRef, raw: &[RawMemory]) -> V
         for (what, value) in [("base", m.base), ("guest_base", m.guest_base)] {
             match value {
                 Some(v) if !aligned(v) => errors.push(ErrorKind::Unaligned { what, value: v }),
-                Some(v) if v.checked_add(size).is_none() => {
-                    errors.push(ErrorKind::Wraps { base: v, size })
-                }
+                Some(v) if v.checked_add(size).is_none() => errors.push(ErrorKind::Wraps {
+                    what,
+                    base: v,
+                    size,
+                }),
                 _ => {}
             }
         }
