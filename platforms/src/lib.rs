@@ -47,6 +47,9 @@ pub struct Platform {
     pub max_cpus: usize,
     pub secondary_start: SecondaryStart,
     pub carveouts: &'static [Carveout],
+    /// A PL011 the boot code may print to before the device tree is read,
+    /// so that a missing or broken tree is still reported on the console.
+    pub early_uart: Option<u64>,
 }
 
 /// Every board this build knows.

@@ -13,4 +13,5 @@ pub const QEMU_VIRT: Platform = Platform {
     max_cpus: 8,
     secondary_start: SecondaryStart::Psci,
     carveouts: &[],
+    early_uart: Some(0x0900_0000),
 };

@@ -17,4 +17,5 @@ pub const RPI4: Platform = Platform {
         size: 0x8_0000,
         why: "armstub: the firmware's EL3 stub and the spin table live below the image",
     }],
+    early_uart: Some(0xfe20_1000),
 };

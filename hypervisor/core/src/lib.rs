@@ -14,4 +14,7 @@ pub mod dt;
 pub mod esr;
 pub mod hw;
 pub mod memmap;
+pub mod mmio;
 pub mod pagetable;
+pub mod psci;
+pub mod vpl011;

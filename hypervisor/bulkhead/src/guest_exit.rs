@@ -1,0 +1,322 @@
+//! What happens when a partition's vCPU traps to EL2 (a synchronous
+//! exception from a lower EL). Every path ends in one of: resume the guest
+//! (possibly with an injected abort), or take the vCPU off its core. None
+//! of them can stop Bulkhead or reach another partition.
+
+use crate::arch::guest;
+use crate::arch::vectors::TrapFrame;
+use crate::partition::{self, FaultPolicy, Partition, State};
+use crate::{println, vcpu};
+use bulkhead_core::esr::Esr;
+use bulkhead_core::mmio::{self, MmioAccess};
+use bulkhead_core::psci::{self, PsciCall, PsciError};
+use bulkhead_core::vpl011;
+
+const EC_WFX: u64 = 0x01;
+const EC_HVC64: u64 = 0x16;
+const EC_SMC64: u64 = 0x17;
+const EC_SYSREG: u64 = 0x18;
+const EC_IABT_LOW: u64 = 0x20;
+const EC_DABT_LOW: u64 = 0x24;
+
+/// What the handler decided.
+enum Outcome {
+    /// Go back to the guest (ELR already points where it should).
+    Resume,
+    /// Take this vCPU off the core.
+    Off,
+}
+
+pub fn handle_sync(frame: &mut TrapFrame) {
+    let (esr, far, hpfar) = guest::fault_registers();
+    let me = vcpu::current();
+    let Some(pid) = me.partition else {
+        println!("trap from a lower EL on a core no partition owns (ESR {esr:#x}); core parked");
+        crate::arch::cpu::park();
+    };
+    let Some(cell) = partition::get(pid) else {
+        crate::arch::cpu::park()
+    };
+    let outcome = {
+        let mut p = cell.lock();
+        p.traps += 1;
+        if p.state != State::Running {
+            Outcome::Off
+        } else {
+            dispatch(&mut p, me.vcpu, frame, esr, far, hpfar)
+        }
+    };
+    match outcome {
+        Outcome::Resume => {}
+        Outcome::Off => vcpu::off_and_wait(),
+    }
+}
+
+fn dispatch(
+    p: &mut Partition,
+    vcpu_id: usize,
+    frame: &mut TrapFrame,
+    esr: u64,
+    far: u64,
+    hpfar: u64,
+) -> Outcome {
+    let ec = esr >> 26;
+    match ec {
+        EC_HVC64 => hypercall(p, frame),
+        EC_SMC64 => {
+            // A trapped SMC returns to the SMC itself; skip it.
+            frame.elr = frame.elr.wrapping_add(4);
+            hypercall(p, frame)
+        }
+        EC_WFX => {
+            frame.elr = frame.elr.wrapping_add(4);
+            Outcome::Resume
+        }
+        EC_SYSREG => {
+            // Trapped debug, PMU and implementation-defined registers read
+            // as zero and ignore writes.
+            let read = esr & 1 == 1;
+            let rt = ((esr >> 5) & 0x1F) as usize;
+            if read {
+                if let Some(r) = frame.x.get_mut(rt) {
+                    *r = 0;
+                }
+            }
+            frame.elr = frame.elr.wrapping_add(4);
+            Outcome::Resume
+        }
+        EC_DABT_LOW => data_abort(p, vcpu_id, frame, esr, far, hpfar),
+        EC_IABT_LOW => {
+            let ipa = mmio::fault_ipa(hpfar, far);
+            violation(
+                p,
+                vcpu_id,
+                frame,
+                esr,
+                far,
+                format_args!("instruction fetch from IPA {:#x}", ipa.0),
+                true,
+            )
+        }
+        _ => violation(
+            p,
+            vcpu_id,
+            frame,
+            esr,
+            far,
+            format_args!("unhandled exception: {}", Esr(esr)),
+            false,
+        ),
+    }
+}
+
+fn data_abort(
+    p: &mut Partition,
+    vcpu_id: usize,
+    frame: &mut TrapFrame,
+    esr: u64,
+    far: u64,
+    hpfar: u64,
+) -> Outcome {
+    let ipa = mmio::fault_ipa(hpfar, far);
+    if let Some(console) = p.console.as_mut() {
+        if console.window.contains(ipa.0) {
+            match mmio::decode(esr, ipa) {
+                Ok(access) => {
+                    let offset = ipa.0 - console.window.base.0;
+                    emulate_uart(&p.name, console, offset, &access, frame);
+                    frame.elr = frame.elr.wrapping_add(4);
+                    return Outcome::Resume;
+                }
+                Err(why) => {
+                    return violation(
+                        p,
+                        vcpu_id,
+                        frame,
+                        esr,
+                        far,
+                        format_args!(
+                            "console access at IPA {:#x} that cannot be emulated ({why:?})",
+                            ipa.0
+                        ),
+                        false,
+                    )
+                }
+            }
+        }
+    }
+    let dir = if esr & (1 << 6) != 0 {
+        "write to"
+    } else {
+        "read from"
+    };
+    violation(
+        p,
+        vcpu_id,
+        frame,
+        esr,
+        far,
+        format_args!("{dir} IPA {:#x} outside its map", ipa.0),
+        false,
+    )
+}
+
+fn emulate_uart(
+    name: &str,
+    console: &mut partition::EmulatedConsole,
+    offset: u64,
+    access: &MmioAccess,
+    frame: &mut TrapFrame,
+) {
+    if offset >= vpl011::WINDOW {
+        return;
+    }
+    let reg = access.reg as usize;
+    if access.write {
+        let value = if reg < 31 { frame.x[reg] } else { 0 };
+        if let vpl011::Effect::Output(byte) =
+            console.uart.write(offset, access.store_value(value) as u32)
+        {
+            console.line.push(name, byte);
+        }
+    } else {
+        let value = access.load_value(u64::from(console.uart.read(offset)));
+        if let Some(r) = frame.x.get_mut(reg) {
+            *r = value;
+        }
+    }
+}
+
+/// The guest did something it may not. Report it, then apply the
+/// partition's policy.
+fn violation(
+    p: &mut Partition,
+    vcpu_id: usize,
+    frame: &mut TrapFrame,
+    esr: u64,
+    far: u64,
+    what: core::fmt::Arguments,
+    instruction: bool,
+) -> Outcome {
+    p.faults += 1;
+    let action = match p.policy {
+        FaultPolicy::InjectAbort => "abort injected into the guest",
+        FaultPolicy::Stop => "partition stopped",
+        FaultPolicy::Restart => "partition stopped (restart requested)",
+    };
+    println!(
+        "partition {} ({}) vcpu {}: {} at pc {:#x} (ESR {:#x}); {}",
+        p.id, p.name, vcpu_id, what, frame.elr, esr, action
+    );
+    defmt::warn!(
+        "partition {=usize} fault esr={=u64:#x} pc={=u64:#x}",
+        p.id,
+        esr,
+        frame.elr
+    );
+    match p.policy {
+        FaultPolicy::InjectAbort => {
+            guest::inject_abort(frame, instruction, far);
+            Outcome::Resume
+        }
+        FaultPolicy::Stop | FaultPolicy::Restart => {
+            p.state = State::Stopped;
+            p.reset_requested |= p.policy == FaultPolicy::Restart;
+            Outcome::Off
+        }
+    }
+}
+
+/// HVC (and trapped SMC): PSCI. Other function ranges are answered
+/// NOT_SUPPORTED.
+fn hypercall(p: &mut Partition, frame: &mut TrapFrame) -> Outcome {
+    let call = psci::decode([frame.x[0], frame.x[1], frame.x[2], frame.x[3]]);
+    let vcpus = p.cores.len();
+    let answer: u64 = match call {
+        PsciCall::Version => psci::PSCI_VERSION_1_1,
+        PsciCall::SmcccVersion => 0x1_0001, // SMCCC 1.1
+        PsciCall::Features { function } => psci::features(function),
+        PsciCall::MigrateInfoType => psci::MIGRATE_NOT_REQUIRED,
+        PsciCall::CpuSuspend => 0, // a suspend that returns at once is allowed
+        PsciCall::CpuOn {
+            target,
+            entry,
+            context,
+        } => match psci::target_vcpu(target, vcpus) {
+            None => PsciError::InvalidParameters.to_x0(),
+            Some(i) if !p.memory.iter().any(|m| m.contains(entry)) => {
+                let _ = i;
+                PsciError::InvalidAddress.to_x0()
+            }
+            Some(i) => match p
+                .cores
+                .get(i)
+                .map(|&core| vcpu::post_start(core, entry, context))
+            {
+                Some(Ok(())) => 0,
+                Some(Err(e)) => e.to_x0(),
+                None => PsciError::InvalidParameters.to_x0(),
+            },
+        },
+        PsciCall::AffinityInfo { target, level } => match (level, psci::target_vcpu(target, vcpus))
+        {
+            (0, Some(i)) => match p.cores.get(i).and_then(|&c| vcpu::power_of(c)) {
+                Some(vcpu::Power::On) => psci::AFFINITY_ON,
+                Some(vcpu::Power::OnPending { .. }) => psci::AFFINITY_ON_PENDING,
+                _ => psci::AFFINITY_OFF,
+            },
+            _ => PsciError::InvalidParameters.to_x0(),
+        },
+        PsciCall::CpuOff => return Outcome::Off,
+        PsciCall::SystemOff => {
+            println!("partition {} ({}): system off", p.id, p.name);
+            p.state = State::Stopped;
+            return Outcome::Off;
+        }
+        PsciCall::SystemReset => {
+            println!(
+                "partition {} ({}): system reset requested; stopped until restart support lands",
+                p.id, p.name
+            );
+            p.state = State::Stopped;
+            p.reset_requested = true;
+            return Outcome::Off;
+        }
+        PsciCall::Unknown { .. } => PsciError::NotSupported.to_x0(),
+    };
+    frame.x[0] = answer;
+    Outcome::Resume
+}
+
+/// An SError from a partition: asynchronous, so it cannot be tied to one
+/// access. Treated as a fault of the partition.
+pub fn handle_serror(frame: &mut TrapFrame) {
+    let (esr, far, _) = guest::fault_registers();
+    let me = vcpu::current();
+    let outcome = match me.partition.and_then(partition::get) {
+        Some(cell) => {
+            let mut p = cell.lock();
+            let policy = p.policy;
+            // An SError cannot be "injected back" meaningfully here: stop
+            // unless the policy says to restart.
+            if policy == FaultPolicy::InjectAbort {
+                p.policy = FaultPolicy::Stop;
+            }
+            let o = violation(
+                &mut p,
+                me.vcpu,
+                frame,
+                esr,
+                far,
+                format_args!("SError"),
+                false,
+            );
+            p.policy = policy;
+            o
+        }
+        None => Outcome::Off,
+    };
+    if let Outcome::Off = outcome {
+        vcpu::off_and_wait()
+    }
+}

@@ -1,0 +1,75 @@
+//! Running partitions: what Bulkhead keeps about each one at run time.
+//!
+//! The table is built once at boot from the validated configuration and
+//! never grows; each entry has its own lock, taken briefly by the trap
+//! handlers of that partition's cores (and by management operations).
+
+use crate::vconsole::LineBuffer;
+use alloc::string::String;
+use alloc::vec::Vec;
+use bulkhead_core::addr::MemRange;
+use bulkhead_core::vpl011::VirtPl011;
+use spin::{Mutex, Once};
+
+/// What to do when a guest does something it may not (touches memory
+/// outside its map, an exception Bulkhead cannot emulate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultPolicy {
+    /// Make the guest take a synchronous external abort; it goes on.
+    InjectAbort,
+    /// Stop the partition; its resources stay reserved.
+    Stop,
+    /// Restart the partition (acted on by the restart work; until then it
+    /// is stopped and the request recorded).
+    Restart,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Running,
+    /// Stopped by SYSTEM_OFF, by policy, or on request.
+    Stopped,
+}
+
+/// The emulated console of a partition without a physical UART.
+pub struct EmulatedConsole {
+    pub window: MemRange,
+    pub uart: VirtPl011,
+    pub line: LineBuffer,
+}
+
+pub struct Partition {
+    pub id: usize,
+    pub name: String,
+    pub vmid: u16,
+    /// `cores[i]` is the logical core that runs vCPU `i`.
+    pub cores: Vec<usize>,
+    pub memory: Vec<MemRange>,
+    pub vttbr: u64,
+    pub vtcr: u64,
+    /// Where vCPU 0 starts, and the guest-physical address of its device
+    /// tree (x0 at entry).
+    pub entry: u64,
+    pub dtb: u64,
+    pub console: Option<EmulatedConsole>,
+    pub policy: FaultPolicy,
+    pub state: State,
+    pub faults: u64,
+    pub reset_requested: bool,
+    pub traps: u64,
+}
+
+static PARTITIONS: Once<Vec<Mutex<Partition>>> = Once::new();
+
+/// Installs the partition table (once, at boot).
+pub fn install(partitions: Vec<Partition>) {
+    PARTITIONS.call_once(|| partitions.into_iter().map(Mutex::new).collect());
+}
+
+pub fn all() -> &'static [Mutex<Partition>] {
+    PARTITIONS.get().map(Vec::as_slice).unwrap_or(&[])
+}
+
+pub fn get(id: usize) -> Option<&'static Mutex<Partition>> {
+    all().get(id)
+}

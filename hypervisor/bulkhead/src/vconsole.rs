@@ -1,0 +1,53 @@
+//! Partition consoles multiplexed onto Bulkhead's own console.
+//!
+//! A partition without a physical UART gets an emulated PL011
+//! ([`bulkhead_core::vpl011`]). What it writes is collected per partition
+//! and printed a line at a time behind the partition's name, so lines from
+//! different partitions never mix mid-line.
+
+use crate::println;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Longest line kept before it is printed anyway.
+const MAX_LINE: usize = 240;
+
+pub struct LineBuffer {
+    line: Vec<u8>,
+}
+
+impl LineBuffer {
+    pub const fn new() -> Self {
+        Self { line: Vec::new() }
+    }
+
+    /// Adds a byte the partition wrote; prints the line when it ends.
+    pub fn push(&mut self, name: &str, byte: u8) {
+        match byte {
+            b'\r' => {}
+            b'\n' => self.flush(name),
+            _ => {
+                self.line.push(byte);
+                if self.line.len() >= MAX_LINE {
+                    self.flush(name);
+                }
+            }
+        }
+    }
+
+    pub fn flush(&mut self, name: &str) {
+        let text: String = self
+            .line
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        println!("[{name}] {text}");
+        self.line.clear();
+    }
+}

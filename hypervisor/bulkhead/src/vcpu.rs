@@ -1,0 +1,139 @@
+//! One vCPU per physical core, never moved: the per-core record of which
+//! partition's vCPU the core runs and whether it is on.
+//!
+//! A core with nothing to run waits in [`run_core`]; a PSCI CPU_ON from its
+//! partition (or the boot sequence) posts an entry point in its mailbox and
+//! sends an event, and the core enters the guest.
+
+use crate::arch::guest::{self, VcpuSetup, SPSR_EL1H_MASKED};
+use crate::arch::vectors::TrapFrame;
+use crate::arch::{self, cpu, MAX_CPUS};
+use crate::partition::{self, State};
+use spin::Mutex;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Power {
+    Off,
+    /// CPU_ON accepted; the core has not entered the guest yet.
+    OnPending {
+        entry: u64,
+        context: u64,
+    },
+    On,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct CoreVcpu {
+    /// The partition this core belongs to, and which of its vCPUs it is.
+    pub partition: Option<usize>,
+    pub vcpu: usize,
+    pub power: Power,
+}
+
+static CORES: [Mutex<CoreVcpu>; MAX_CPUS] = [const {
+    Mutex::new(CoreVcpu {
+        partition: None,
+        vcpu: 0,
+        power: Power::Off,
+    })
+}; MAX_CPUS];
+
+/// Gives logical core `core` to vCPU `vcpu` of `partition` (boot time).
+pub fn assign(core: usize, partition: usize, vcpu: usize) {
+    if let Some(slot) = CORES.get(core) {
+        let mut c = slot.lock();
+        c.partition = Some(partition);
+        c.vcpu = vcpu;
+        c.power = Power::Off;
+    }
+}
+
+pub fn current() -> CoreVcpu {
+    CORES
+        .get(cpu::index())
+        .map(|c| *c.lock())
+        .unwrap_or(CoreVcpu {
+            partition: None,
+            vcpu: 0,
+            power: Power::Off,
+        })
+}
+
+pub fn power_of(core: usize) -> Option<Power> {
+    CORES.get(core).map(|c| c.lock().power)
+}
+
+/// Posts a start request to `core`. Fails with the PSCI answer if the vCPU
+/// is already on or starting.
+pub fn post_start(
+    core: usize,
+    entry: u64,
+    context: u64,
+) -> Result<(), bulkhead_core::psci::PsciError> {
+    use bulkhead_core::psci::PsciError;
+    let slot = CORES.get(core).ok_or(PsciError::InvalidParameters)?;
+    let mut c = slot.lock();
+    match c.power {
+        Power::On => Err(PsciError::AlreadyOn),
+        Power::OnPending { .. } => Err(PsciError::OnPending),
+        Power::Off => {
+            c.power = Power::OnPending { entry, context };
+            drop(c);
+            cpu::send_event();
+            Ok(())
+        }
+    }
+}
+
+/// Marks this core's vCPU off (CPU_OFF, partition stopped) and waits for a
+/// new start request. Never returns.
+pub fn off_and_wait() -> ! {
+    if let Some(slot) = CORES.get(cpu::index()) {
+        slot.lock().power = Power::Off;
+    }
+    run_core()
+}
+
+/// The idle loop of every core: wait for a start request for this core's
+/// vCPU, then enter the guest.
+pub fn run_core() -> ! {
+    let index = cpu::index();
+    loop {
+        let request = CORES.get(index).and_then(|slot| {
+            let mut c = slot.lock();
+            match (c.partition, c.power) {
+                (Some(p), Power::OnPending { entry, context }) => {
+                    c.power = Power::On;
+                    Some((p, c.vcpu, entry, context))
+                }
+                _ => None,
+            }
+        });
+        if let Some((p, vcpu, entry, context)) = request {
+            if let Some(setup) = setup_for(p, vcpu) {
+                let mut frame = TrapFrame::default();
+                frame.x[0] = context;
+                frame.elr = entry;
+                frame.spsr = SPSR_EL1H_MASKED;
+                guest::enter(&setup, &frame, arch::stack_top(index));
+            }
+            // The partition is gone or stopped: stay off.
+            if let Some(slot) = CORES.get(index) {
+                slot.lock().power = Power::Off;
+            }
+        }
+        cpu::wait_for_event();
+    }
+}
+
+fn setup_for(partition: usize, vcpu: usize) -> Option<VcpuSetup> {
+    let p = partition::get(partition)?.lock();
+    if p.state != State::Running {
+        return None;
+    }
+    Some(VcpuSetup {
+        vttbr: p.vttbr,
+        vtcr: p.vtcr,
+        vmpidr: 0x8000_0000 | vcpu as u64,
+    })
+}
