@@ -52,6 +52,20 @@ fn the_interrupt_controller_is_the_hypervisors() {
 }
 
 #[test]
+fn other_interrupt_controllers_are_refused_by_compatible() {
+    let mut hw = board::qemu_virt();
+    hw.devices.push(board::device(
+        "/soc/local_intc@40000000",
+        "brcm,bcm2836-l1-intc",
+        &[(0x7000_0000, 0x100)],
+        &[],
+    ));
+    let toml = with_devices("devices = [\"/soc/local_intc@40000000\"]");
+    let e = validate(&raw(&toml), &hw, &board::constraints()).unwrap_err();
+    assert!(e.any(|k| matches!(k, E::DeviceReserved { .. })), "{e}");
+}
+
+#[test]
 fn the_hypervisor_console_is_the_hypervisors() {
     single(
         &with_devices("devices = [\"/pl011@9000000\"]"),

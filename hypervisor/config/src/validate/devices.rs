@@ -55,8 +55,13 @@ pub(crate) fn gic_frames(hw: &Hardware) -> Vec<MemRange> {
     }
 }
 
+/// The GIC (any frame of it, or a node whose compatible names it, such as
+/// the ITS or a GICv2m frame) and other interrupt controllers recognised by
+/// compatible (`...-intc`, such as the Pi's ARM local controller).
 fn is_interrupt_controller(dev: &Device, gic: &[MemRange]) -> bool {
-    dev.compatible.iter().any(|c| c.contains("gic"))
+    dev.compatible
+        .iter()
+        .any(|c| c.contains("gic") || c.contains("intc"))
         || dev
             .regs
             .iter()
