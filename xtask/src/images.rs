@@ -8,8 +8,12 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The Rust target the hypervisor is built for.
-pub const TARGET: &str = "aarch64-unknown-none";
+/// The Rust target the hypervisor is built for. The soft-float variant
+/// keeps the compiler off the FP/SIMD registers, so a guest's FP state
+/// survives every trap without being saved (docs/architecture.md).
+pub const TARGET: &str = "aarch64-unknown-none-softfloat";
+/// The Rust target the bare-metal test guests are built for.
+pub const GUEST_TARGET: &str = "aarch64-unknown-none";
 /// Environment variable naming a folder with prebuilt `<platform>/bulkhead.{elf,img}`.
 pub const IMAGES_ENV: &str = "BULKHEAD_IMAGES";
 

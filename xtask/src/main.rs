@@ -430,13 +430,13 @@ fn size(o: &Opts) -> Result<(), String> {
         "section", "size", "address"
     );
     for s in elf.sections.iter().filter(|s| !s.name.is_empty()) {
-        println!(
-            "  {:<20} {:>10} {:>#18x}  {}",
-            s.name,
-            s.size,
-            s.addr,
-            if s.is_alloc() { "yes" } else { "" }
-        );
+        let addr = if s.is_alloc() {
+            format!("{:#x}", s.addr)
+        } else {
+            String::new()
+        };
+        let loaded = if s.is_alloc() { "yes" } else { "" };
+        println!("  {:<20} {:>10} {:>18}  {loaded}", s.name, s.size, addr);
     }
     Ok(())
 }

@@ -204,15 +204,16 @@ pub fn rust_target() -> Result<(), String> {
         .output()
         .map_err(|e| format!("cannot run rustc: {e}"))?;
     let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let lib = Path::new(&sysroot)
-        .join("lib/rustlib")
-        .join(crate::images::TARGET);
-    if lib.is_dir() {
-        return Ok(());
+    for target in [crate::images::TARGET, crate::images::GUEST_TARGET] {
+        let lib = Path::new(&sysroot).join("lib/rustlib").join(target);
+        if lib.is_dir() {
+            continue;
+        }
+        let mut c = Command::new("rustup");
+        c.args(["target", "add", target]);
+        run(c, &format!("rustup target add {target}"))?;
     }
-    let mut c = Command::new("rustup");
-    c.args(["target", "add", crate::images::TARGET]);
-    run(c, "rustup target add aarch64-unknown-none")
+    Ok(())
 }
 
 /// Writes the backports sources file if it is missing or different.
