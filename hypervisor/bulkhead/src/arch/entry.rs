@@ -22,7 +22,8 @@ use core::arch::global_asm;
 /// checks off, little-endian.
 pub const SCTLR_EL2_RESET: u64 = 0x30C5_0830;
 /// CPTR_EL2 with only its RES1 bits: nothing trapped, in particular TFP = 0
-/// so that Rust code (which uses SIMD registers) does not trap.
+/// so that partitions use FP/SIMD without trapping. (Bulkhead itself is
+/// built soft-float and never touches those registers.)
 pub const CPTR_EL2_NO_TRAPS: u64 = 0x33FF;
 /// MPIDR_EL1 affinity fields (Aff3, Aff2, Aff1, Aff0).
 pub const MPIDR_AFFINITY_MASK: u64 = 0xFF_00FF_FFFF;
