@@ -281,3 +281,29 @@ pub fn check_names(names: &[(String, String)]) -> Result<(), GuestDtError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn names_must_be_unique() {
+        let n = |name: &str, owner: &str| (name.to_string(), owner.to_string());
+        let names = [n("cpus", "the /cpus node"), n("soc", "the DMA bus")];
+        assert_eq!(check_names(&names), Ok(()));
+        let names = [
+            n("timer", "the /timer node"),
+            n("soc", "the DMA bus"),
+            n("timer", "/bus/timer"),
+        ];
+        assert_eq!(
+            check_names(&names),
+            Err(GuestDtError::NameClash {
+                name: "timer".into(),
+                first: "the /timer node".into(),
+                second: "/bus/timer".into()
+            })
+        );
+    }
+}
