@@ -86,26 +86,24 @@ pub fn build(name: &str, output: Output) -> Result<Built, String> {
     if std::env::var_os("DEFMT_LOG").is_none() {
         cmd.env("DEFMT_LOG", "info");
     }
-    let status = match output {
-        Output::Show => cmd
-            .status()
-            .map_err(|e| format!("cannot run cargo: {e}"))?
-            .success()
-            .then_some(())
-            .ok_or_else(|| {
-                format!("building the hypervisor for {name} failed (cargo's errors above)")
-            }),
+    let failed = format!("building the hypervisor for {name} failed");
+    match output {
+        Output::Show => {
+            let st = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+            if !st.success() {
+                return Err(format!("{failed} (cargo's errors above)"));
+            }
+        }
         Output::Capture => {
             let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
-            out.status.success().then_some(()).ok_or_else(|| {
-                format!(
-                    "building the hypervisor for {name} failed:\n{}",
+            if !out.status.success() {
+                return Err(format!(
+                    "{failed}:\n{}",
                     String::from_utf8_lossy(&out.stderr)
-                )
-            })
+                ));
+            }
         }
-    };
-    status?;
+    }
 
     let cargo_elf = target_dir().join(TARGET).join("release").join("bulkhead");
     let elf_bytes =
