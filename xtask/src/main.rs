@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use xtask::{elf::Elf, guests, images, qemu, qmp::Qmp, ring, setup};
+use xtask::{elf::Elf, guests, images, pack, qemu, qmp::Qmp, ring, setup};
 
 const HELP: &str = "\
 cargo xtask <command>
@@ -16,9 +16,13 @@ cargo xtask <command>
                         download Debian's arm64 kernel, its Pi 4 device tree and
                         busybox-static into .cache/debian-arm64/
   build [--platform P]  build target/images/P/bulkhead.{elf,img} (P: qemu-virt, rpi4)
-  run [--platform P] [--gic 2|3] [--smp N] [--mem SIZE] [-- QEMU ARGS]
-                        build, then boot in QEMU (Ctrl-A X quits)
-  demo                  setup, build and run the demo (virt, GICv3, 4 cores, 1G)
+  run [--platform P] [--gic 2|3] [--smp N] [--mem SIZE] [--config FILE] [-- QEMU ARGS]
+                        build, then boot in QEMU (Ctrl-A X quits); with --config, the
+                        system FILE describes is validated, packed and booted
+  pack --config FILE [run options]
+                        validate FILE against the board and write its boot bundle
+  demo                  setup, build and run the demo: three partitions on a 4-core
+                        virt (partitions/qemu-virt-demo.toml)
   test                  setup, build, run the host tests and the QEMU boot tests
   log [--attach [SOCKET]] [--timeout SECS] [run options]
                         boot (or attach to a running `cargo xtask run`) and print the
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
         "test" => no_args(rest).and_then(|_| test()),
         "log" => log(rest),
         "size" => Opts::parse(rest).and_then(|o| size(&o)),
+        "pack" => pack_cmd(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
@@ -74,6 +79,8 @@ struct Opts {
     /// `log` only.
     attach: Option<Option<PathBuf>>,
     timeout: u64,
+    /// A system configuration to pack into a boot bundle (`-initrd`).
+    config: Option<PathBuf>,
 }
 
 impl Default for Opts {
@@ -86,6 +93,7 @@ impl Default for Opts {
             extra: Vec::new(),
             attach: None,
             timeout: 60,
+            config: None,
         }
     }
 }
@@ -124,6 +132,7 @@ impl Opts {
                         .map_err(|_| format!("--smp must be a number, not `{v}`"))?;
                 }
                 "--mem" | "-m" => o.mem = value("--mem")?,
+                "--config" => o.config = Some(PathBuf::from(value("--config")?)),
                 "--timeout" if log => {
                     let v = value("--timeout")?;
                     o.timeout = v
@@ -163,6 +172,9 @@ impl Opts {
     /// user's extra ones.
     fn qemu_command(&self, built: &images::Built, more: &[String]) -> Result<Command, String> {
         let mut extra: Vec<String> = more.to_vec();
+        if let Some(config) = &self.config {
+            extra.extend(self.bundle(built, config)?);
+        }
         extra.extend(self.extra.iter().cloned());
         match self.platform.as_str() {
             "qemu-virt" => {
@@ -182,6 +194,47 @@ impl Opts {
             other => Err(format!("no QEMU machine for platform {other}")),
         }
     }
+}
+
+impl Opts {
+    /// Packs `config` for this machine and returns the QEMU arguments that
+    /// load the bundle.
+    fn bundle(&self, built: &images::Built, config: &Path) -> Result<Vec<String>, String> {
+        if self.platform != "qemu-virt" {
+            return Err(format!(
+                "--config: bundles for {} are not packed yet",
+                self.platform
+            ));
+        }
+        let v = self.virt(&built.img)?;
+        let board = pack::virt_board(&v)?;
+        let stem = config
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or("system".into());
+        let out = images::target_dir()
+            .join("bundles")
+            .join(format!("{stem}.bundle"));
+        let packed = pack::pack(config, &board, built, pack::mem_of(&v)?, &out)?;
+        eprintln!(
+            "packed {}: {} partition(s), {} KiB -> {}",
+            config.display(),
+            packed.config.partitions().len(),
+            packed.bytes / 1024,
+            packed.path.display()
+        );
+        Ok(vec!["-initrd".into(), packed.path.display().to_string()])
+    }
+}
+
+fn pack_cmd(rest: &[String]) -> Result<(), String> {
+    let o = Opts::parse(rest)?;
+    let config = o
+        .config
+        .clone()
+        .ok_or("usage: cargo xtask pack --config FILE [run options]")?;
+    let built = build(&o)?;
+    o.bundle(&built, &config).map(|_| ())
 }
 
 fn setup_all() -> Result<(), String> {
@@ -268,9 +321,16 @@ fn shown(cmd: &Command) -> String {
     s
 }
 
+/// The main demo's system: three partitions on a 4-core virt.
+pub const DEMO_CONFIG: &str = "partitions/qemu-virt-demo.toml";
+
 fn demo() -> Result<(), String> {
     setup_all()?;
-    run(&Opts::default())
+    let o = Opts {
+        config: Some(images::workspace_root().join(DEMO_CONFIG)),
+        ..Opts::default()
+    };
+    run(&o)
 }
 
 /// Counts from cargo test's `test result:` lines.

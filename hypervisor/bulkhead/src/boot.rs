@@ -3,7 +3,7 @@
 
 use crate::arch::{cpu, mmu};
 use crate::platform::PLATFORM;
-use crate::{console, frames, heap, log, memory, println, smp};
+use crate::{console, frames, heap, log, memory, println, setup, smp, vcpu};
 use alloc::vec::Vec;
 use bulkhead_core::addr::MemRange;
 use bulkhead_core::{dt, memmap};
@@ -90,6 +90,7 @@ pub extern "C" fn primary_main(dtb: usize, current_el: u64) -> ! {
 
     let blob = dtb_blob(dtb).unwrap_or_else(|why| halt(format_args!("{why}")));
     let hw = dt::parse(blob).unwrap_or_else(|e| halt(format_args!("{e}")));
+    println!("device tree at {dtb:#x}, {} bytes", blob.len());
     if let Some(uart) = hw.console() {
         if Some(uart.base.base.0 as usize) != console::base() {
             // SAFETY: the device tree names this UART as the console; the
@@ -120,7 +121,7 @@ pub extern "C" fn primary_main(dtb: usize, current_el: u64) -> ! {
     mmu::switch(ttbr);
 
     let free = memmap::free_ranges(&hw.memory, &taken, frames::PAGE_SIZE);
-    let free_bytes = frames::init(&free);
+    let free_bytes: u64 = free.iter().map(|r| r.size).sum();
     println!(
         "hypervisor: image [{:#x}..{:#x}) {} KiB, heap {} MiB; {} MiB free for partitions in {} range(s)",
         image.0,
@@ -130,21 +131,37 @@ pub extern "C" fn primary_main(dtb: usize, current_el: u64) -> ! {
         free_bytes >> 20,
         free.len()
     );
-    defmt::info!("frames: {=u64} MiB free", free_bytes >> 20);
 
     let up = smp::start_secondaries(&hw);
     defmt::info!("{=usize} cores up", up);
+
+    // Partitions: from the boot bundle, all or nothing.
+    let keep_out = [("the hypervisor", taken[0]), ("the device tree", taken[1])];
+    let owned = match setup::bundle_bytes(&hw) {
+        None => {
+            println!("no boot bundle in /chosen (initrd): no partitions to run");
+            Vec::new()
+        }
+        Some(bytes) => match setup::start_partitions(&hw, bytes, &keep_out) {
+            Ok(owned) => owned,
+            Err(e) => {
+                for line in alloc::format!("{e}").lines() {
+                    println!("{line}");
+                }
+                println!("no partition boots");
+                Vec::new()
+            }
+        },
+    };
+    // What no partition owns goes to the frame allocator.
+    let spare = memmap::free_ranges(&free, &owned, frames::PAGE_SIZE);
+    let spare_bytes = frames::init(&spare);
+    defmt::info!("frames: {=u64} MiB spare", spare_bytes >> 20);
     println!("bulkhead: ready");
-    idle()
+    vcpu::run_core()
 }
 
 pub extern "C" fn secondary_main(index: usize) -> ! {
     smp::report_in(index);
-    idle()
-}
-
-fn idle() -> ! {
-    loop {
-        cpu::park()
-    }
+    vcpu::run_core()
 }

@@ -35,6 +35,8 @@ mod pl011;
 #[cfg(target_os = "none")]
 mod platform;
 #[cfg(target_os = "none")]
+mod setup;
+#[cfg(target_os = "none")]
 mod smp;
 #[cfg(target_os = "none")]
 mod trap;

@@ -134,6 +134,6 @@ fn setup_for(partition: usize, vcpu: usize) -> Option<VcpuSetup> {
     Some(VcpuSetup {
         vttbr: p.vttbr,
         vtcr: p.vtcr,
-        vmpidr: 0x8000_0000 | vcpu as u64,
+        vmpidr: 0x8000_0000 | bulkhead_core::psci::vcpu_mpidr(vcpu),
     })
 }

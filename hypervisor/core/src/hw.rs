@@ -198,7 +198,9 @@ pub struct Hardware {
 
 impl Hardware {
     pub fn total_memory(&self) -> u64 {
-        self.memory.iter().fold(0u64, |a, m| a.saturating_add(m.size))
+        self.memory
+            .iter()
+            .fold(0u64, |a, m| a.saturating_add(m.size))
     }
 
     pub fn device_by_path(&self, path: &str) -> Option<&Device> {

@@ -13,6 +13,7 @@ pub mod addr;
 pub mod dt;
 pub mod esr;
 pub mod hw;
+pub mod layout;
 pub mod memmap;
 pub mod mmio;
 pub mod pagetable;

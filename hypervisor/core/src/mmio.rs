@@ -61,7 +61,11 @@ impl MmioAccess {
     /// The value a load puts in the register, from what the device returned.
     pub fn load_value(&self, raw: u64) -> u64 {
         let bits = u32::from(self.size) * 8;
-        let mut v = if bits >= 64 { raw } else { raw & ((1u64 << bits) - 1) };
+        let mut v = if bits >= 64 {
+            raw
+        } else {
+            raw & ((1u64 << bits) - 1)
+        };
         if self.sign_extend && bits < 64 && v & (1u64 << (bits - 1)) != 0 {
             v |= !0u64 << bits;
         }
@@ -112,13 +116,25 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_emulate() {
-        assert_eq!(decode(STR_W1 & !(1 << 24), GuestPhysAddr(0)), Err(NotEmulable::NoSyndrome));
-        assert_eq!(decode(STR_W1 | (1 << 7), GuestPhysAddr(0)), Err(NotEmulable::StageOneWalk));
+        assert_eq!(
+            decode(STR_W1 & !(1 << 24), GuestPhysAddr(0)),
+            Err(NotEmulable::NoSyndrome)
+        );
+        assert_eq!(
+            decode(STR_W1 | (1 << 7), GuestPhysAddr(0)),
+            Err(NotEmulable::StageOneWalk)
+        );
     }
 
     #[test]
     fn ipa_from_hpfar_and_far() {
-        assert_eq!(fault_ipa(0x90_0000 >> 8, 0xFFFF_0000_0000_0123), GuestPhysAddr(0x90_0123));
-        assert_eq!(fault_ipa(0x0000_0FFF_FFFF_FFF0, 0), GuestPhysAddr(0xF_FFFF_FFFF_F000));
+        assert_eq!(
+            fault_ipa(0x90_0000 >> 8, 0xFFFF_0000_0000_0123),
+            GuestPhysAddr(0x90_0123)
+        );
+        assert_eq!(
+            fault_ipa(0x0000_0FFF_FFFF_FFF0, 0),
+            GuestPhysAddr(0xF_FFFF_FFFF_F000)
+        );
     }
 }

@@ -49,17 +49,28 @@ pub const MIGRATE_NOT_REQUIRED: u64 = 2;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PsciCall {
     Version,
-    Features { function: u32 },
-    CpuOn { target: u64, entry: u64, context: u64 },
+    Features {
+        function: u32,
+    },
+    CpuOn {
+        target: u64,
+        entry: u64,
+        context: u64,
+    },
     CpuOff,
     CpuSuspend,
-    AffinityInfo { target: u64, level: u64 },
+    AffinityInfo {
+        target: u64,
+        level: u64,
+    },
     MigrateInfoType,
     SystemOff,
     SystemReset,
     SmcccVersion,
     /// Anything else: answered NOT_SUPPORTED.
-    Unknown { function: u32 },
+    Unknown {
+        function: u32,
+    },
 }
 
 /// Decodes a guest's call. 32-bit variants have their arguments truncated
@@ -69,13 +80,29 @@ pub fn decode(x: [u64; 4]) -> PsciCall {
     let a32 = |v: u64| v & 0xFFFF_FFFF;
     match function {
         VERSION => PsciCall::Version,
-        FEATURES => PsciCall::Features { function: x[1] as u32 },
-        CPU_ON_64 => PsciCall::CpuOn { target: x[1], entry: x[2], context: x[3] },
-        CPU_ON_32 => PsciCall::CpuOn { target: a32(x[1]), entry: a32(x[2]), context: a32(x[3]) },
+        FEATURES => PsciCall::Features {
+            function: x[1] as u32,
+        },
+        CPU_ON_64 => PsciCall::CpuOn {
+            target: x[1],
+            entry: x[2],
+            context: x[3],
+        },
+        CPU_ON_32 => PsciCall::CpuOn {
+            target: a32(x[1]),
+            entry: a32(x[2]),
+            context: a32(x[3]),
+        },
         CPU_OFF => PsciCall::CpuOff,
         CPU_SUSPEND_32 | CPU_SUSPEND_64 => PsciCall::CpuSuspend,
-        AFFINITY_INFO_64 => PsciCall::AffinityInfo { target: x[1], level: x[2] },
-        AFFINITY_INFO_32 => PsciCall::AffinityInfo { target: a32(x[1]), level: a32(x[2]) },
+        AFFINITY_INFO_64 => PsciCall::AffinityInfo {
+            target: x[1],
+            level: x[2],
+        },
+        AFFINITY_INFO_32 => PsciCall::AffinityInfo {
+            target: a32(x[1]),
+            level: a32(x[2]),
+        },
         MIGRATE_INFO_TYPE => PsciCall::MigrateInfoType,
         SYSTEM_OFF => PsciCall::SystemOff,
         SYSTEM_RESET => PsciCall::SystemReset,
@@ -87,21 +114,28 @@ pub fn decode(x: [u64; 4]) -> PsciCall {
 /// FEATURES: 0 for the functions we implement, NOT_SUPPORTED otherwise.
 pub fn features(function: u32) -> u64 {
     match function {
-        VERSION | CPU_ON_32 | CPU_ON_64 | CPU_OFF | AFFINITY_INFO_32 | AFFINITY_INFO_64 | MIGRATE_INFO_TYPE
-        | SYSTEM_OFF | SYSTEM_RESET | FEATURES | CPU_SUSPEND_32 | CPU_SUSPEND_64 => 0,
+        VERSION | CPU_ON_32 | CPU_ON_64 | CPU_OFF | AFFINITY_INFO_32 | AFFINITY_INFO_64
+        | MIGRATE_INFO_TYPE | SYSTEM_OFF | SYSTEM_RESET | FEATURES | CPU_SUSPEND_32
+        | CPU_SUSPEND_64 => 0,
         _ => PsciError::NotSupported.to_x0(),
     }
 }
 
-/// The vCPU index a guest's MPIDR-style target names. Partition vCPUs have
-/// ids 0..n in Aff0 (VMPIDR_EL2 = 0x8000_0000 | i); anything with other
-/// affinity bits set, or out of range, is not this partition's.
+/// The MPIDR affinity of vCPU `i` as the partition sees it (its device
+/// tree's cpu `reg` and its VMPIDR_EL2): 16 vCPUs per cluster, Aff0 = i % 16,
+/// Aff1 = i / 16, as GICv3's 16-target SGI lists want.
+pub fn vcpu_mpidr(i: usize) -> u64 {
+    ((i % 16) as u64) | (((i / 16) as u64 & 0xFF) << 8)
+}
+
+/// The vCPU index a guest's MPIDR-style target names, if it is one of the
+/// partition's `vcpus`. Aff2/Aff3 set, Aff0 >= 16, or out of range: `None`.
 pub fn target_vcpu(target: u64, vcpus: usize) -> Option<usize> {
     let affinity = target & 0xFF_00FF_FFFF;
-    if affinity > 0xFF {
+    if affinity > 0xFFFF || affinity & 0xFF >= 16 {
         return None;
     }
-    let i = affinity as usize;
+    let i = ((affinity >> 8) * 16 + (affinity & 0xFF)) as usize;
     (i < vcpus).then_some(i)
 }
 
@@ -119,15 +153,31 @@ mod tests {
         assert_eq!(decode([VERSION as u64, 0, 0, 0]), PsciCall::Version);
         assert_eq!(
             decode([CPU_ON_64 as u64, 1, 0x4808_0000, 7]),
-            PsciCall::CpuOn { target: 1, entry: 0x4808_0000, context: 7 }
+            PsciCall::CpuOn {
+                target: 1,
+                entry: 0x4808_0000,
+                context: 7
+            }
         );
         assert_eq!(
             decode([CPU_ON_32 as u64, 0xFFFF_FFFF_0000_0001, 0x1_4808_0000, 0]),
-            PsciCall::CpuOn { target: 1, entry: 0x4808_0000, context: 0 }
+            PsciCall::CpuOn {
+                target: 1,
+                entry: 0x4808_0000,
+                context: 0
+            }
         );
-        assert_eq!(decode([0xC400_0005, 0, 0, 0]), PsciCall::Unknown { function: 0xC400_0005 });
+        assert_eq!(
+            decode([0xC400_0005, 0, 0, 0]),
+            PsciCall::Unknown {
+                function: 0xC400_0005
+            }
+        );
         // The upper half of x0 is ignored (SMCCC: function ids are 32-bit).
-        assert_eq!(decode([0xDEAD_0000_8400_0008, 0, 0, 0]), PsciCall::SystemOff);
+        assert_eq!(
+            decode([0xDEAD_0000_8400_0008, 0, 0, 0]),
+            PsciCall::SystemOff
+        );
     }
 
     #[test]
@@ -135,7 +185,12 @@ mod tests {
         assert_eq!(target_vcpu(0, 2), Some(0));
         assert_eq!(target_vcpu(1, 2), Some(1));
         assert_eq!(target_vcpu(2, 2), None);
-        assert_eq!(target_vcpu(0x100, 4), None); // Aff1 = 1
+        assert_eq!(target_vcpu(0x100, 4), None); // Aff1 = 1: vCPU 16
+        assert_eq!(target_vcpu(0x100, 17), Some(16));
+        assert_eq!(target_vcpu(0x10, 40), None); // Aff0 = 16 is never used
+        for i in 0..40 {
+            assert_eq!(target_vcpu(vcpu_mpidr(i), 40), Some(i));
+        }
         assert_eq!(target_vcpu(0x1_0000_0000, 4), None); // Aff3 = 1
         assert_eq!(target_vcpu(0x8000_0001, 4), Some(1)); // U/MT bits ignored
     }

@@ -49,7 +49,15 @@ pub struct VirtPl011 {
 
 impl Default for VirtPl011 {
     fn default() -> Self {
-        Self { cr: 0x300, lcr_h: 0, ibrd: 0, fbrd: 0, ifls: 0x12, imsc: 0, rx: VecDeque::new() }
+        Self {
+            cr: 0x300,
+            lcr_h: 0,
+            ibrd: 0,
+            fbrd: 0,
+            ifls: 0x12,
+            imsc: 0,
+            rx: VecDeque::new(),
+        }
     }
 }
 
@@ -100,7 +108,10 @@ impl VirtPl011 {
             RIS => self.ris(),
             MIS => self.ris() & self.imsc,
             DMACR => 0,
-            0xFE0..=0xFFC if offset % 4 == 0 => ID.get(((offset - 0xFE0) / 4) as usize).copied().unwrap_or(0),
+            0xFE0..=0xFFC if offset % 4 == 0 => ID
+                .get(((offset - 0xFE0) / 4) as usize)
+                .copied()
+                .unwrap_or(0),
             _ => 0,
         }
     }

@@ -46,6 +46,10 @@ pub const CNTHCTL_EL2_GUEST: u64 = 1 << 0;
 /// SCTLR_EL1 at partition start: MMU and caches off, RES1 bits set.
 pub const SCTLR_EL1_RESET: u64 = 0x30D0_0800;
 
+/// CPACR_EL1 at partition start: FP/SIMD not trapped (FPEN = 0b11); its
+/// reset value is architecturally unknown, so give guests a sane one.
+pub const CPACR_EL1_RESET: u64 = 3 << 20;
+
 /// SPSR_EL2 for a partition's first instruction: EL1h, D, A, I, F masked.
 pub const SPSR_EL1H_MASKED: u64 = 0x3C5;
 
@@ -79,7 +83,7 @@ pub fn enter(setup: &VcpuSetup, frame: &TrapFrame, stack_top: usize) -> ! {
             "msr cnthctl_el2, {cnthctl}",
             "msr cntvoff_el2, xzr",
             "msr sctlr_el1, {sctlr}",
-            "msr cpacr_el1, xzr",
+            "msr cpacr_el1, {cpacr}",
             "isb",
             "tlbi vmalls12e1",
             "dsb nsh",
@@ -94,24 +98,32 @@ pub fn enter(setup: &VcpuSetup, frame: &TrapFrame, stack_top: usize) -> ! {
             mdcr = in(reg) MDCR_EL2_GUEST,
             cnthctl = in(reg) CNTHCTL_EL2_GUEST,
             sctlr = in(reg) SCTLR_EL1_RESET,
+            cpacr = in(reg) CPACR_EL1_RESET,
             options(nostack)
         );
     }
-    let at = stack_top - core::mem::size_of::<TrapFrame>();
-    // SAFETY: `at` is the top frame slot of this core's own EL2 stack, which
-    // nothing else uses once we leave; `bulkhead_eret_frame` restores the
-    // frame from there and erets, leaving SP_EL2 at `stack_top`, where the
-    // next trap will save its frame.
+    // The frame is copied to a per-core slot outside the stack first: the
+    // assembly below rebuilds the stack from its top, where `frame` itself
+    // may live.
+    let slot = super::cpu::index().min(super::MAX_CPUS - 1);
+    let p = core::ptr::addr_of_mut!(ENTRY_FRAMES);
+    // SAFETY: slot `slot` belongs to this core alone; `bulkhead_enter_frame`
+    // copies it to the top of this core's own EL2 stack (abandoning every
+    // Rust frame on it, none of which is used again) and erets, leaving
+    // SP_EL2 at `stack_top`, where the next trap saves its frame.
     unsafe {
-        (at as *mut TrapFrame).write(*frame);
-        bulkhead_eret_frame(at)
+        let entry = &mut (*p)[slot];
+        *entry = *frame;
+        bulkhead_enter_frame(entry, stack_top)
     }
 }
 
+static mut ENTRY_FRAMES: [TrapFrame; super::MAX_CPUS] = [TrapFrame::ZERO; super::MAX_CPUS];
+
 unsafe extern "C" {
-    /// Restores the TrapFrame at `frame` (which must be at the top of the
-    /// current core's stack) and erets. Defined in `vectors`.
-    fn bulkhead_eret_frame(frame: usize) -> !;
+    /// Copies `frame` to the top of the stack that ends at `stack_top`,
+    /// restores it and erets. Defined in `vectors`.
+    fn bulkhead_enter_frame(frame: *const TrapFrame, stack_top: usize) -> !;
 }
 
 /// Reads the registers that describe a trap from a lower EL.

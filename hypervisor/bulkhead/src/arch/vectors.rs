@@ -21,6 +21,15 @@ pub struct TrapFrame {
     _pad: u64,
 }
 
+impl TrapFrame {
+    pub const ZERO: TrapFrame = TrapFrame {
+        x: [0; 31],
+        elr: 0,
+        spsr: 0,
+        _pad: 0,
+    };
+}
+
 const FRAME_SIZE: usize = core::mem::size_of::<TrapFrame>();
 const _: () = assert!(FRAME_SIZE == 272 && FRAME_SIZE % 16 == 0);
 
@@ -138,10 +147,18 @@ bulkhead_restore_frame:
     add     sp, sp, #{frame}
     eret
 
-    // bulkhead_eret_frame(x0 = frame at the top of this core's stack)
-    .global bulkhead_eret_frame
-bulkhead_eret_frame:
-    mov     sp, x0
+    // bulkhead_enter_frame(x0 = &TrapFrame anywhere but this stack,
+    // x1 = top of this core's stack): resets the stack, copies the frame to
+    // its top slot and erets through the common restore path.
+    .global bulkhead_enter_frame
+bulkhead_enter_frame:
+    sub     sp, x1, #{frame}
+    mov     x2, sp
+    mov     x3, #({frame} / 16)
+1:  ldp     x4, x5, [x0], #16
+    stp     x4, x5, [x2], #16
+    subs    x3, x3, #1
+    b.ne    1b
     b       bulkhead_restore_frame
 "#,
     frame = const FRAME_SIZE,

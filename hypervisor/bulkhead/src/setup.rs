@@ -1,0 +1,270 @@
+//! Turning the boot bundle into running partitions.
+//!
+//! The bundle (the boot loader's initrd: QEMU `-initrd`, the Pi firmware's
+//! `initramfs`) carries the encoded configuration, every partition's images
+//! and device tree, and a SHA-256 of each. Nothing boots unless all of it
+//! checks out: the bundle's structure and hashes, and the configuration
+//! validated again against the device tree this board handed over.
+
+use crate::arch::{self, cache};
+use crate::partition::{self, EmulatedConsole, FaultPolicy, Partition, State};
+use crate::vconsole::LineBuffer;
+use crate::{memory, println, smp, vcpu};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use bulkhead_bundle::{Bundle, Kind};
+use bulkhead_config::{Boot, Console, Constraints, PartitionConfig, SystemConfig};
+use bulkhead_core::addr::{GuestPhysAddr, MemRange};
+use bulkhead_core::hw::Hardware;
+use bulkhead_core::layout::{self, Protocol};
+use bulkhead_core::pagetable::{S2Attrs, Stage2Config, Stage2Table};
+use bulkhead_core::vpl011::VirtPl011;
+
+/// Guest-physical address bits every partition gets.
+const IPA_BITS: u8 = 40;
+
+/// Why nothing boots. Each reads as a message.
+pub enum SetupError {
+    Bundle(bulkhead_bundle::BundleError),
+    NoConfig,
+    Decode(bulkhead_config::DecodeError),
+    Config(bulkhead_config::ConfigErrors),
+    Partition { name: String, what: String },
+}
+
+impl core::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SetupError::Bundle(e) => write!(f, "{e}"),
+            SetupError::NoConfig => write!(f, "bundle: no configuration entry"),
+            SetupError::Decode(e) => write!(f, "bundle: configuration: {e}"),
+            SetupError::Config(e) => write!(f, "configuration refused by this board:\n{e}"),
+            SetupError::Partition { name, what } => write!(f, "partition \"{name}\": {what}"),
+        }
+    }
+}
+
+fn perr(p: &PartitionConfig, what: impl core::fmt::Display) -> SetupError {
+    SetupError::Partition {
+        name: String::from(p.name()),
+        what: format!("{what}"),
+    }
+}
+
+/// The bundle's bytes: the initrd range /chosen gives.
+pub fn bundle_bytes(hw: &Hardware) -> Option<&'static [u8]> {
+    let r = hw.chosen.initrd?;
+    if r.is_empty() || !hw.memory.iter().any(|m| m.covers(&r)) {
+        return None;
+    }
+    // SAFETY: the range lies inside a RAM bank the EL2 map covers as normal
+    // memory, and the frame allocator never hands it out (it is in the
+    // boot-time `taken` list); the boot loader put the bundle there and
+    // nothing writes to it afterwards.
+    Some(unsafe { core::slice::from_raw_parts(r.base.0 as *const u8, r.size as usize) })
+}
+
+/// Checks the bundle and the configuration, builds every partition, and
+/// posts vCPU 0 of each to its core. All or nothing: the first error stops
+/// it before any partition runs. Returns the memory the partitions own.
+pub fn start_partitions(
+    hw: &Hardware,
+    bytes: &[u8],
+    keep_out: &[(&str, MemRange)],
+) -> Result<Vec<MemRange>, SetupError> {
+    let bundle = Bundle::parse(bytes).map_err(SetupError::Bundle)?;
+    bundle.verify_all().map_err(SetupError::Bundle)?;
+    let config_entry = bundle.config().ok_or(SetupError::NoConfig)?;
+    let raw = bulkhead_config::decode(config_entry.verify().map_err(SetupError::Bundle)?)
+        .map_err(SetupError::Decode)?;
+    let constraints = keep_out.iter().fold(
+        Constraints::new()
+            .max_cpus(arch::MAX_CPUS)
+            .ipa_bits(IPA_BITS),
+        |c, (name, r)| c.keep_out(name, *r),
+    );
+    let config = bulkhead_config::validate(&raw, hw, &constraints).map_err(SetupError::Config)?;
+    println!(
+        "bundle: {} entries verified, {} partition(s) configured",
+        bundle.entries().len(),
+        config.partitions().len()
+    );
+
+    let order = smp::logical_order(hw, arch::cpu::mpidr());
+    let mut partitions = Vec::new();
+    for (i, p) in config.partitions().iter().enumerate() {
+        partitions.push(build(hw, &config, &bundle, i, p, &order)?);
+    }
+    let owned: Vec<MemRange> = config
+        .partitions()
+        .iter()
+        .flat_map(|p| p.memory().iter().map(|m| m.host))
+        .collect();
+    let starts: Vec<(usize, u64, u64)> = partitions
+        .iter()
+        .filter_map(|p| p.cores.first().map(|&core| (core, p.entry, p.dtb)))
+        .collect();
+    for p in &partitions {
+        for (v, &core) in p.cores.iter().enumerate() {
+            vcpu::assign(core, p.id, v);
+        }
+    }
+    partition::install(partitions);
+    for (core, entry, dtb) in starts {
+        let _ = vcpu::post_start(core, entry, dtb);
+    }
+    Ok(owned)
+}
+
+fn build(
+    hw: &Hardware,
+    config: &SystemConfig,
+    bundle: &Bundle<'_>,
+    index: usize,
+    p: &PartitionConfig,
+    order: &[&bulkhead_core::hw::Cpu],
+) -> Result<Partition, SetupError> {
+    let _ = config;
+    let pidx = Some(index as u32);
+    let kind = match p.boot() {
+        Boot::Linux => Kind::Kernel,
+        Boot::BareMetal { .. } => Kind::BareMetalImage,
+    };
+    let kernel = bundle
+        .find(kind, pidx)
+        .ok_or_else(|| perr(p, "the bundle has no image for it"))?;
+    let kernel = kernel.verify().map_err(SetupError::Bundle)?;
+    let ramdisk = match bundle.find(Kind::Ramdisk, pidx) {
+        Some(e) => Some(e.verify().map_err(SetupError::Bundle)?),
+        None => None,
+    };
+    let dtb = bundle
+        .find(Kind::Dtb, pidx)
+        .ok_or_else(|| perr(p, "the bundle has no device tree for it"))?;
+    let dtb = dtb.verify().map_err(SetupError::Bundle)?;
+    if dtb.len() as u64 > layout::MAX_DTB {
+        return Err(perr(p, "its device tree is larger than 2 MiB"));
+    }
+
+    let mem0 = p.memory().first().ok_or_else(|| perr(p, "no memory"))?;
+    let protocol = match p.boot() {
+        Boot::Linux => Protocol::Linux,
+        Boot::BareMetal { entry_offset } => Protocol::BareMetal { entry_offset },
+    };
+    let guest = mem0.guest_range();
+    let lay = layout::layout(
+        guest.base.0,
+        guest.size,
+        protocol,
+        kernel,
+        ramdisk.map(|r| r.len() as u64),
+    )
+    .map_err(|e| perr(p, e))?;
+
+    // Copy the images into the partition's memory (through EL2's identity
+    // map of RAM) and clean them to the point of coherency: the guest
+    // starts with its MMU and caches off.
+    let to_host = |ipa: GuestPhysAddr| -> u64 { mem0.host.base.0 + (ipa.0 - mem0.guest.0) };
+    load(to_host(lay.kernel), kernel);
+    load(to_host(lay.dtb), dtb);
+    if let (Some((at, _)), Some(rd)) = (lay.initrd, ramdisk) {
+        load(to_host(at), rd);
+    }
+
+    // Stage 2: RAM as normal memory, passed-through devices as device
+    // memory, nothing else. The emulated console stays unmapped so that
+    // every access traps.
+    let pa = arch::mmu::pa_range();
+    let s2 = Stage2Config::new(IPA_BITS.min(pa.bits()), pa)
+        .or_else(|_| Ok::<_, bulkhead_core::pagetable::Error>(Stage2Config::widest(pa)))
+        .map_err(|e| perr(p, e))?;
+    let vmid = u8::try_from(index + 1).map_err(|_| perr(p, "more than 255 partitions"))?;
+    let vttbr = memory::with_pool(|pool| {
+        let mut t = Stage2Table::new(pool, s2)?;
+        for m in p.memory() {
+            t.map(pool, m.guest, m.host.base, m.host.size, S2Attrs::RAM)?;
+        }
+        for d in p.devices() {
+            for page in &d.pages {
+                t.map(
+                    pool,
+                    GuestPhysAddr(page.base.0),
+                    page.base,
+                    page.size,
+                    S2Attrs::DEVICE,
+                )?;
+            }
+        }
+        Ok(t.vttbr_el2(vmid))
+    })
+    .map_err(|e| perr(p, format!("stage-2 tables: {e}")))?;
+
+    let console = match p.console() {
+        Console::Emulated => hw.console().map(|u| EmulatedConsole {
+            window: MemRange::new(u.base.base.0 & !0xFFF, bulkhead_core::vpl011::WINDOW),
+            uart: VirtPl011::default(),
+            line: LineBuffer::new(),
+        }),
+        Console::None | Console::Passthrough { .. } => None,
+    };
+    let policy = match p.on_fault() {
+        bulkhead_config::FaultPolicy::Stop => FaultPolicy::Stop,
+        bulkhead_config::FaultPolicy::InjectAbort => FaultPolicy::InjectAbort,
+        bulkhead_config::FaultPolicy::Restart(_) => FaultPolicy::Restart,
+    };
+    let cores = p
+        .cpus()
+        .iter()
+        .map(|c| {
+            order
+                .iter()
+                .position(|o| o.mpidr == c.mpidr)
+                .filter(|&i| i < arch::MAX_CPUS)
+        })
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| perr(p, "one of its cores is not running"))?;
+    let cores_text: Vec<String> = cores.iter().map(|c| format!("{c}")).collect();
+    println!(
+        "partition {index} ({}): cores [{}], {} MiB at {}, entry {:#x}, device tree {:#x}{}",
+        p.name(),
+        cores_text.join(" "),
+        p.memory_size() >> 20,
+        mem0.host,
+        lay.entry.0,
+        lay.dtb.0,
+        if p.devices().is_empty() {
+            String::new()
+        } else {
+            format!(", {} device(s)", p.devices().len())
+        }
+    );
+    Ok(Partition {
+        id: index,
+        name: String::from(p.name()),
+        vmid: u16::from(vmid),
+        cores,
+        memory: p.memory().iter().map(|m| m.guest_range()).collect(),
+        vttbr,
+        vtcr: s2.vtcr_el2(),
+        entry: lay.entry.0,
+        dtb: lay.dtb.0,
+        console,
+        policy,
+        state: State::Running,
+        faults: 0,
+        reset_requested: false,
+        traps: 0,
+    })
+}
+
+/// Copies `bytes` to machine-physical `at` and cleans them to memory.
+fn load(at: u64, bytes: &[u8]) {
+    // SAFETY: `at` lies in the partition's own memory (validated against
+    // the board's RAM and every other owner, and laid out by
+    // `layout::layout` inside memory[0]), which the EL2 map covers and no
+    // one else uses; the bundle bytes do not overlap it (validation keeps
+    // partition memory off the initrd).
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), at as *mut u8, bytes.len()) };
+    cache::clean_to_poc(at as usize, bytes.len());
+}
