@@ -199,29 +199,40 @@ fn violation(
     instruction: bool,
 ) -> Outcome {
     p.faults += 1;
-    let action = match p.policy {
-        FaultPolicy::InjectAbort => "abort injected into the guest",
-        FaultPolicy::Stop => "partition stopped",
-        FaultPolicy::Restart => "partition stopped (restart requested)",
+    let now = crate::arch::cpu::uptime_us();
+    let (start, count) = p.storm_window;
+    p.storm_window = if now.saturating_sub(start) > 1_000_000 { (now, 1) } else { (start, count + 1) };
+    let storm = p.storm_window.1 > partition::STORM_LIMIT;
+    // An abort can only be injected into a guest that has somewhere to take
+    // it: VBAR_EL1 inside its own memory.
+    let vbar = guest::vbar_el1();
+    let has_vectors = p.memory.iter().any(|m| m.contains(vbar) && m.contains(vbar.saturating_add(0x7FF)));
+    let policy = match p.policy {
+        FaultPolicy::InjectAbort if storm || !has_vectors => FaultPolicy::Stop,
+        other => other,
+    };
+    let action = match (policy, storm, has_vectors) {
+        (FaultPolicy::InjectAbort, _, _) => "abort injected into the guest",
+        (FaultPolicy::Stop, true, _) => "exception storm: partition stopped",
+        (FaultPolicy::Stop, _, false) if p.policy == FaultPolicy::InjectAbort => {
+            "the guest has no exception vectors (VBAR_EL1) to take an abort: partition stopped"
+        }
+        (FaultPolicy::Stop, _, _) => "partition stopped",
+        (FaultPolicy::Restart, _, _) => "partition stopped (restart requested)",
     };
     println!(
         "partition {} ({}) vcpu {}: {} at pc {:#x} (ESR {:#x}); {}",
         p.id, p.name, vcpu_id, what, frame.elr, esr, action
     );
-    defmt::warn!(
-        "partition {=usize} fault esr={=u64:#x} pc={=u64:#x}",
-        p.id,
-        esr,
-        frame.elr
-    );
-    match p.policy {
+    defmt::warn!("partition {=usize} fault esr={=u64:#x} pc={=u64:#x}", p.id, esr, frame.elr);
+    match policy {
         FaultPolicy::InjectAbort => {
             guest::inject_abort(frame, instruction, far);
             Outcome::Resume
         }
         FaultPolicy::Stop | FaultPolicy::Restart => {
             p.state = State::Stopped;
-            p.reset_requested |= p.policy == FaultPolicy::Restart;
+            p.reset_requested |= policy == FaultPolicy::Restart;
             Outcome::Off
         }
     }

@@ -57,7 +57,15 @@ pub struct Partition {
     pub faults: u64,
     pub reset_requested: bool,
     pub traps: u64,
+    /// Start (µs since reset) and count of the current one-second window
+    /// of faults, for exception-storm detection.
+    pub storm_window: (u64, u32),
 }
+
+/// More faults than this within one second is an exception storm: the
+/// partition is stopped whatever its policy, so that a guest stuck in a
+/// fault loop cannot keep a core and the console busy.
+pub const STORM_LIMIT: u32 = 20;
 
 static PARTITIONS: Once<Vec<Mutex<Partition>>> = Once::new();
 

@@ -255,6 +255,7 @@ fn build(
         faults: 0,
         reset_requested: false,
         traps: 0,
+        storm_window: (0, 0),
     })
 }
 

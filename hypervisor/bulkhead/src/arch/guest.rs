@@ -137,6 +137,14 @@ pub fn fault_registers() -> (u64, u64, u64) {
     (esr, far, hpfar)
 }
 
+/// The guest's exception vector base.
+pub fn vbar_el1() -> u64 {
+    let vbar: u64;
+    // SAFETY: reading an EL1 register of the running vCPU has no effects.
+    unsafe { asm!("mrs {}, vbar_el1", out(reg) vbar, options(nomem, nostack)) };
+    vbar
+}
+
 /// Makes the guest take a synchronous external abort (data or instruction)
 /// at its current instruction, as if its memory system had refused the
 /// access: EL1 sees the fault in ESR_EL1/FAR_EL1 and runs its own vector.
