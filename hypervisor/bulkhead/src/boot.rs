@@ -3,7 +3,7 @@
 
 use crate::arch::{cpu, mmu};
 use crate::platform::PLATFORM;
-use crate::{console, frames, heap, log, memory, println, setup, smp, vcpu};
+use crate::{console, frames, gic, heap, log, memory, println, setup, smp, vcpu};
 use alloc::vec::Vec;
 use bulkhead_core::addr::MemRange;
 use bulkhead_core::{dt, memmap};
@@ -132,12 +132,37 @@ pub extern "C" fn primary_main(dtb: usize, current_el: u64) -> ! {
         free.len()
     );
 
+    // The interrupt controller, before any other core starts.
+    let order: Vec<u64> = smp::logical_order(&hw, cpu::mpidr())
+        .iter()
+        .map(|c| c.mpidr)
+        .collect();
+    let gic_ok = match gic::init(&hw, &order) {
+        Ok(g) => {
+            g.init_cpu(0);
+            println!(
+                "gic: v{} ready, {} list registers",
+                g.version(),
+                g.lr_count()
+            );
+            true
+        }
+        Err(e) => {
+            println!("gic: {e}");
+            false
+        }
+    };
+
     let up = smp::start_secondaries(&hw);
     defmt::info!("{=usize} cores up", up);
 
     // Partitions: from the boot bundle, all or nothing.
     let keep_out = [("the hypervisor", taken[0]), ("the device tree", taken[1])];
     let owned = match setup::bundle_bytes(&hw) {
+        Some(_) if !gic_ok => {
+            println!("no partition boots: Bulkhead cannot drive this board's interrupt controller");
+            Vec::new()
+        }
         None => {
             println!("no boot bundle in /chosen (initrd): no partitions to run");
             Vec::new()
@@ -162,6 +187,9 @@ pub extern "C" fn primary_main(dtb: usize, current_el: u64) -> ! {
 }
 
 pub extern "C" fn secondary_main(index: usize) -> ! {
+    if let Some(g) = gic::get() {
+        g.init_cpu(index);
+    }
     smp::report_in(index);
     vcpu::run_core()
 }

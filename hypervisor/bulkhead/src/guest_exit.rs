@@ -201,12 +201,19 @@ fn violation(
     p.faults += 1;
     let now = crate::arch::cpu::uptime_us();
     let (start, count) = p.storm_window;
-    p.storm_window = if now.saturating_sub(start) > 1_000_000 { (now, 1) } else { (start, count + 1) };
+    p.storm_window = if now.saturating_sub(start) > 1_000_000 {
+        (now, 1)
+    } else {
+        (start, count + 1)
+    };
     let storm = p.storm_window.1 > partition::STORM_LIMIT;
     // An abort can only be injected into a guest that has somewhere to take
     // it: VBAR_EL1 inside its own memory.
     let vbar = guest::vbar_el1();
-    let has_vectors = p.memory.iter().any(|m| m.contains(vbar) && m.contains(vbar.saturating_add(0x7FF)));
+    let has_vectors = p
+        .memory
+        .iter()
+        .any(|m| m.contains(vbar) && m.contains(vbar.saturating_add(0x7FF)));
     let policy = match p.policy {
         FaultPolicy::InjectAbort if storm || !has_vectors => FaultPolicy::Stop,
         other => other,
@@ -224,7 +231,12 @@ fn violation(
         "partition {} ({}) vcpu {}: {} at pc {:#x} (ESR {:#x}); {}",
         p.id, p.name, vcpu_id, what, frame.elr, esr, action
     );
-    defmt::warn!("partition {=usize} fault esr={=u64:#x} pc={=u64:#x}", p.id, esr, frame.elr);
+    defmt::warn!(
+        "partition {=usize} fault esr={=u64:#x} pc={=u64:#x}",
+        p.id,
+        esr,
+        frame.elr
+    );
     match policy {
         FaultPolicy::InjectAbort => {
             guest::inject_abort(frame, instruction, far);

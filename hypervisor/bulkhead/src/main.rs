@@ -19,6 +19,8 @@ mod console;
 #[cfg(target_os = "none")]
 mod frames;
 #[cfg(target_os = "none")]
+mod gic;
+#[cfg(target_os = "none")]
 mod guest_exit;
 #[cfg(target_os = "none")]
 mod heap;

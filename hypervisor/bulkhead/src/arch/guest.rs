@@ -15,6 +15,9 @@ use core::arch::asm;
 /// - FB (9): TLB and instruction-cache maintenance by the guest is broadcast
 ///   inner-shareable, as on the bare machine.
 /// - BSU = inner shareable (10): barriers are upgraded likewise.
+/// - TWI, TWE (13, 14): WFI and WFE trap, so an idle vCPU is seen (its core
+///   waits at EL2 until an interrupt for it arrives) and its idle time can
+///   be counted.
 /// - TSC (19): SMC traps, so firmware (EL3) is never reached from a guest;
 ///   PSCI through `smc` is emulated like through `hvc`.
 /// - TIDCP (20): implementation-defined system registers trap.
@@ -27,6 +30,8 @@ pub const HCR_EL2_GUEST: u64 = (1 << 0)
     | (1 << 5)
     | (1 << 9)
     | (1 << 10)
+    | (1 << 13)
+    | (1 << 14)
     | (1 << 19)
     | (1 << 20)
     | (1 << 21)

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod cpu;
 mod entry;
+pub mod gicv3;
 pub mod guest;
 pub mod mmu;
 pub mod psci;
