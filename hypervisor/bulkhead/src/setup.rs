@@ -146,6 +146,7 @@ fn build(
     if dtb.len() as u64 > layout::MAX_DTB {
         return Err(perr(p, "its device tree is larger than 2 MiB"));
     }
+    check_guest_tree(p, dtb)?;
 
     let mem0 = p.memory().first().ok_or_else(|| perr(p, "no memory"))?;
     let protocol = match p.boot() {
@@ -268,4 +269,24 @@ fn load(at: u64, bytes: &[u8]) {
     // partition memory off the initrd).
     unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), at as *mut u8, bytes.len()) };
     cache::clean_to_poc(at as usize, bytes.len());
+}
+
+/// The partition's device tree must describe what the validated
+/// configuration gives it: its memory regions exactly, and one cpu node per
+/// vCPU. (Stage 2 enforces isolation whatever the tree says; this catches a
+/// bundle packed for another configuration before the guest is misled.)
+fn check_guest_tree(p: &PartitionConfig, dtb: &[u8]) -> Result<(), SetupError> {
+    let tree = bulkhead_core::dt::parse(dtb).map_err(|e| perr(p, format!("its device tree: {e}")))?;
+    let mut want: Vec<MemRange> = p.memory().iter().map(|m| m.guest_range()).collect();
+    want.sort();
+    if tree.memory != want {
+        return Err(perr(p, "its device tree's memory does not match its configuration"));
+    }
+    if tree.cpus.len() != p.cpus().len() {
+        return Err(perr(
+            p,
+            format!("its device tree lists {} cpus, its configuration {}", tree.cpus.len(), p.cpus().len()),
+        ));
+    }
+    Ok(())
 }
