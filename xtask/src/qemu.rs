@@ -97,6 +97,18 @@ impl Raspi4b {
             "-dtb".into(),
             self.dtb.display().to_string(),
             "-nographic".into(),
+            // Both UARTs on the console: the PL011 (first serial) and the
+            // mini-UART (second), which the Pi's device tree names as
+            // stdout and which a real Pi wires to GPIO 14/15. The monitor
+            // shares the mux, so Ctrl-A X still quits.
+            "-chardev".into(),
+            "stdio,id=console,mux=on".into(),
+            "-serial".into(),
+            "chardev:console".into(),
+            "-serial".into(),
+            "chardev:console".into(),
+            "-mon".into(),
+            "chardev=console,mode=readline".into(),
         ];
         a.extend(self.extra.iter().cloned());
         a
@@ -185,7 +197,8 @@ mod tests {
         };
         assert_eq!(
             r.args().join(" "),
-            "-M raspi4b -kernel i.img -dtb b.dtb -nographic"
+            "-M raspi4b -kernel i.img -dtb b.dtb -nographic -chardev stdio,id=console,mux=on \
+             -serial chardev:console -serial chardev:console -mon chardev=console,mode=readline"
         );
     }
 
