@@ -18,4 +18,5 @@ pub mod memmap;
 pub mod mmio;
 pub mod pagetable;
 pub mod psci;
+pub mod supervisor;
 pub mod vpl011;
