@@ -7,6 +7,7 @@ pub mod elf;
 pub mod guests;
 pub mod image;
 pub mod images;
+pub mod initramfs;
 pub mod pack;
 pub mod qemu;
 pub mod qmp;
