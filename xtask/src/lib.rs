@@ -8,6 +8,7 @@ pub mod guests;
 pub mod image;
 pub mod images;
 pub mod initramfs;
+pub mod linux;
 pub mod pack;
 pub mod qemu;
 pub mod qmp;

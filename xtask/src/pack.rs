@@ -113,11 +113,15 @@ pub fn build_guest() -> Result<PathBuf, String> {
 /// Finds an image named in the configuration: an artifact name, or a path
 /// relative to the configuration file.
 fn resolve(name: &str, config_dir: &Path) -> Result<PathBuf, String> {
+    use crate::linux::{INITRAMFS_ARTIFACT, KERNEL_ARTIFACT};
     match name {
         GUEST_ARTIFACT => build_guest(),
-        _ if name.starts_with('@') => {
-            Err(format!("unknown image `{name}` (known: {GUEST_ARTIFACT})"))
-        }
+        KERNEL_ARTIFACT => crate::linux::kernel(),
+        INITRAMFS_ARTIFACT => crate::linux::initramfs(),
+        _ if name.starts_with('@') => Err(format!(
+            "unknown image `{name}` (known: {GUEST_ARTIFACT}, {KERNEL_ARTIFACT}, \
+             {INITRAMFS_ARTIFACT})"
+        )),
         _ => Ok(config_dir.join(name)),
     }
 }
