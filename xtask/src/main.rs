@@ -28,6 +28,11 @@ cargo xtask <command>
                         boot (or attach to a running `cargo xtask run`) and print the
                         hypervisor's defmt log, read from its RAM ring over QMP
   size [--platform P]   build, then report the raw image and ELF section sizes
+  linux-native [--smp N] [--mem SIZE] [--gic 2|3] [--append ARGS] [--icount] [--print]
+               [-- QEMU ARGS]
+                        boot Debian's kernel with the busybox initramfs (partitions/linux/)
+                        on QEMU virt without the hypervisor (Ctrl-A X quits); --print
+                        only prints the command
 ";
 
 fn main() -> ExitCode {
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
         "log" => log(rest),
         "size" => Opts::parse(rest).and_then(|o| size(&o)),
         "pack" => pack_cmd(rest),
+        "linux-native" => linux_native(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
@@ -225,6 +231,71 @@ impl Opts {
         );
         Ok(vec!["-initrd".into(), packed.path.display().to_string()])
     }
+}
+
+/// `cargo xtask linux-native`: the Linux guest straight on QEMU virt.
+fn linux_native(rest: &[String]) -> Result<(), String> {
+    let mut n = xtask::linux::NativeLinux::default();
+    let mut print_only = false;
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or(format!("{name} needs a value"))
+        };
+        match flag {
+            "--smp" => {
+                let v = value("--smp")?;
+                n.smp = v
+                    .parse()
+                    .map_err(|_| format!("--smp must be a number, not `{v}`"))?;
+            }
+            "--mem" | "-m" => n.mem = value("--mem")?,
+            "--gic" => {
+                let v = value("--gic")?;
+                n.gic = v
+                    .parse()
+                    .map_err(|_| format!("--gic must be 2 or 3, not `{v}`"))?;
+            }
+            "--append" => {
+                let v = value("--append")?;
+                if !n.append.is_empty() {
+                    n.append.push(' ');
+                }
+                n.append.push_str(&v);
+            }
+            "--icount" => n.icount = true,
+            "--print" => print_only = true,
+            "--" => n.extra = it.by_ref().cloned().collect(),
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` (usage: cargo xtask linux-native [--smp N] \
+                     [--mem SIZE] [--gic 2|3] [--append ARGS] [--icount] [--print] [-- QEMU ARGS])"
+                ))
+            }
+        }
+    }
+    n.validate()?;
+    let l = xtask::linux::artifacts()?;
+    let mut cmd = n.command_for(&l)?;
+    if print_only {
+        println!("{}", xtask::linux::shell_line(&cmd));
+        return Ok(());
+    }
+    eprintln!("QEMU: Ctrl-A X quits");
+    eprintln!("{}", xtask::linux::shell_line(&cmd));
+    let st = cmd
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", qemu::QEMU))?;
+    st.success()
+        .then_some(())
+        .ok_or(format!("QEMU exited with {st}"))
 }
 
 fn pack_cmd(rest: &[String]) -> Result<(), String> {
