@@ -181,9 +181,23 @@ pub fn fetch(refresh: bool) -> Result<Guests, String> {
         )?;
     }
     let kernel_version = kernel_version.ok_or(format!("{kernel_package} was not downloaded"))?;
+    // The Linux guest's modules, while the package is unpacked (else
+    // fetch_modules downloads it again later).
+    let release = kernel_package.trim_start_matches("linux-image-");
+    let kept = modules_from_root(
+        &kernel_package,
+        release,
+        &root,
+        &cache.join("modules-out"),
+        &cache.join("modules").join(release),
+        crate::linux::MODULES,
+    );
+    let _ = fs::remove_dir_all(cache.join("modules-out"));
+    if let Err(e) = kept {
+        eprintln!("fetch-guests: kernel modules not kept ({e}); they are fetched when needed");
+    }
 
     // The kernel: boot/vmlinuz-<release>; Debian gzips the arm64 Image.
-    let release = kernel_package.trim_start_matches("linux-image-");
     let vmlinuz = root.join("boot").join(format!("vmlinuz-{release}"));
     let packed =
         fs::read(&vmlinuz).map_err(|e| format!("cannot read {}: {e}", vmlinuz.display()))?;
@@ -458,12 +472,25 @@ fn extract_modules(
     let mut c = Command::new("dpkg");
     c.arg("-x").arg(&deb).arg(&root);
     command_status(c, &format!("dpkg -x {}", g.kernel_package))?;
+    modules_from_root(&g.kernel_package, release, &root, &out, dir, wanted)
+}
 
+/// Copies the `wanted` modules and their dependencies from an unpacked
+/// kernel package at `root` into `dir`, by way of the scratch `out`.
+fn modules_from_root(
+    kernel_package: &str,
+    release: &str,
+    root: &Path,
+    out: &Path,
+    dir: &Path,
+    wanted: &[&str],
+) -> Result<(), String> {
+    fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let tree = ["lib", "usr/lib"]
         .iter()
         .map(|l| root.join(l).join("modules").join(release))
         .find(|p| p.is_dir())
-        .ok_or(format!("{} has no lib/modules/{release}", g.kernel_package))?;
+        .ok_or(format!("{kernel_package} has no lib/modules/{release}"))?;
     let mut files = Vec::new();
     walk_modules(&tree.join("kernel"), &tree, &mut files)?;
     files.sort();
@@ -471,8 +498,7 @@ fn extract_modules(
         |name: &str| -> Option<String> { files.iter().find(|f| module_name(f) == name).cloned() };
     let direct = |name: &str| -> Result<Vec<String>, String> {
         let f = path_of(name).ok_or(format!(
-            "module {name} is not in {} (built in, or not built?)",
-            g.kernel_package
+            "module {name} is not in {kernel_package} (built in, or not built?)"
         ))?;
         let bytes = fs::read(tree.join(&f)).map_err(|e| format!("{f}: {e}"))?;
         if f.ends_with(".ko") {
@@ -503,7 +529,7 @@ fn extract_modules(
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     let _ = fs::remove_dir_all(dir);
-    if let Err(e) = fs::rename(&out, dir) {
+    if let Err(e) = fs::rename(out, dir) {
         // Another run may have put the same modules there meanwhile.
         if read_modules(dir, release, wanted).is_none() {
             return Err(format!("cannot move the modules to {}: {e}", dir.display()));

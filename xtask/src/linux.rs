@@ -168,7 +168,7 @@ fn prune(dir: &Path, keep: usize) {
         })
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    built.sort_by(|a, b| b.0.cmp(&a.0));
+    built.sort_by_key(|b| std::cmp::Reverse(b.0));
     for (_, p) in built.into_iter().skip(keep) {
         let _ = fs::remove_file(p);
     }
