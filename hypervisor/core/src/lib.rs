@@ -18,5 +18,6 @@ pub mod memmap;
 pub mod mmio;
 pub mod pagetable;
 pub mod psci;
+pub mod snapshot;
 pub mod supervisor;
 pub mod vpl011;

@@ -1,0 +1,35 @@
+//! Partition snapshots: the slot format and the state it carries.
+//!
+//! A slot is a range of hypervisor RAM set aside per partition
+//! (`snapshot_slots` in the configuration). `SnapshotWriter` fills one,
+//! section by section, from a paused partition; `Snapshot::parse` checks
+//! one completely (magic, version, lengths, checksum, section table, every
+//! state section) before a restore begins. The byte layout is in
+//! [`layout`]; the checksum is XXH64 ([`hash`]); time across a restore
+//! follows [`restored_cntvoff`]. Each state structure has `save`/`restore`
+//! with an explicit little-endian, versioned encoding, as Firecracker's
+//! `persist.rs` files do.
+//!
+//! What a snapshot does not hold: passthrough devices' state (their
+//! registers belong to the hardware, not to the hypervisor), physical
+//! interrupts in flight, anything outside the partition's memory regions.
+
+mod bytes;
+mod error;
+mod gic_cpu;
+pub mod hash;
+pub mod layout;
+mod reader;
+mod sysregs;
+mod timer;
+mod vcpu;
+mod writer;
+
+pub use error::{SnapshotError, StateError};
+pub use gic_cpu::{GicCpuState, GicVersion, MAX_LIST_REGISTERS_V2, MAX_LIST_REGISTERS_V3};
+pub use layout::{slot_len_for, MemoryRegion, SectionKind};
+pub use reader::Snapshot;
+pub use sysregs::El1SysRegs;
+pub use timer::restored_cntvoff;
+pub use vcpu::{FpState, TimerState, VcpuState};
+pub use writer::{SnapshotInfo, SnapshotWriter};
