@@ -20,4 +20,5 @@ pub mod pagetable;
 pub mod psci;
 pub mod snapshot;
 pub mod supervisor;
+pub mod vgic;
 pub mod vpl011;
