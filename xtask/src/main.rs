@@ -495,7 +495,8 @@ fn test() -> Result<(), String> {
     let images_root = images::target_dir().join("images");
     let (ok, c) = if built_ok {
         cargo_test(
-            &["-p", "bulkhead-tests"],
+            // --show-output: the boot tests print their boot times.
+            &["-p", "bulkhead-tests", "--", "--show-output"],
             &[(images::IMAGES_ENV, &images_root)],
         )?
     } else {
