@@ -532,7 +532,23 @@ fn test() -> Result<(), String> {
             d.as_secs_f64()
         );
     }
-    println!("summary: {} passed, {} failed", total.passed, total.failed);
+    let failed_steps: Vec<&str> = rows
+        .iter()
+        .filter(|(_, ok, _, _)| !ok)
+        .map(|(name, _, _, _)| name.as_str())
+        .collect();
+    if failed_steps.is_empty() {
+        println!("summary: {} passed, {} failed", total.passed, total.failed);
+    } else {
+        // A step can fail with no failed test (a build error): say so, so
+        // that the counts alone do not read as a pass.
+        println!(
+            "summary: {} passed, {} failed; FAILED steps: {}",
+            total.passed,
+            total.failed,
+            failed_steps.join(", ")
+        );
+    }
     all_ok
         .then_some(())
         .ok_or("some steps failed (see the summary above)".into())
