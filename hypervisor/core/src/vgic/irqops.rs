@@ -227,12 +227,18 @@ impl Vgic {
         let Some(irqs) = self.irqs_mut(home) else {
             return;
         };
-        if pending {
-            irqs.pend(intid, None, false);
-        } else if irqs.unpend(intid) {
-            fx.push(Effect::HwDeactivate { vcpu: home, intid });
+        let changed = if pending {
+            irqs.pend(intid, None, false)
+        } else {
+            let out = irqs.unpend(intid);
+            if out.dropped_hw {
+                fx.push(Effect::HwDeactivate { vcpu: home, intid });
+            }
+            out.changed
+        };
+        if changed {
+            fx.kick(home);
         }
-        fx.kick(home);
     }
 
     fn set_active(&mut self, r: IrqRef, active: bool, accessor: usize, fx: &mut Effects) {
@@ -249,8 +255,10 @@ impl Vgic {
             .then(|| u8::try_from(accessor).ok())
             .flatten();
         let home = self.home(r);
-        if let Some(irqs) = self.irqs_mut(home) {
-            irqs.set_active(intid, source, active);
+        if self
+            .irqs_mut(home)
+            .is_some_and(|q| q.set_active(intid, source, active))
+        {
             fx.kick(home);
         }
     }

@@ -212,9 +212,10 @@ impl Vgic {
             }
             self.home(IrqRef::Spi { slot })
         };
-        self.irqs_mut(target)?.pend(intid, None, true);
         let mut fx = Effects::new();
-        fx.kick(target);
+        if self.irqs_mut(target)?.pend(intid, None, true) {
+            fx.kick(target);
+        }
         Some(fx)
     }
 

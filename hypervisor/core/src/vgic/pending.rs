@@ -59,6 +59,16 @@ impl IrqEntry {
     }
 }
 
+/// What [`VcpuIrqs::unpend`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unpended {
+    /// Something was pending.
+    pub changed: bool,
+    /// A hardware interrupt the hypervisor had acknowledged was dropped
+    /// without reaching a list register: it must be deactivated physically.
+    pub dropped_hw: bool,
+}
+
 /// The pending/active interrupts of one vCPU.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VcpuIrqs {
@@ -104,11 +114,17 @@ impl VcpuIrqs {
     }
 
     /// Makes `intid` (from `source` for a GICv2 SGI) pending. `hw` links it
-    /// to the physical interrupt of the same INTID.
-    pub fn pend(&mut self, intid: u32, source: Option<u8>, hw: bool) {
-        if let Some(e) = self.entry(intid, source) {
-            e.latch = true;
-            e.hw |= hw;
+    /// to the physical interrupt of the same INTID. Returns whether it was
+    /// not pending already.
+    pub fn pend(&mut self, intid: u32, source: Option<u8>, hw: bool) -> bool {
+        match self.entry(intid, source) {
+            Some(e) => {
+                let was = e.latch;
+                e.latch = true;
+                e.hw |= hw;
+                !was
+            }
+            None => false,
         }
     }
 
@@ -131,42 +147,50 @@ impl VcpuIrqs {
     }
 
     /// Clears the pending state of `intid` from every source (GICD_ICPENDR).
-    /// A level-sensitive line stays asserted. Returns whether a hardware
-    /// interrupt the hypervisor had acknowledged was dropped without ever
-    /// reaching a list register (it must be deactivated physically).
-    pub fn unpend(&mut self, intid: u32) -> bool {
-        let mut dropped_hw = false;
+    /// A level-sensitive line stays asserted.
+    pub fn unpend(&mut self, intid: u32) -> Unpended {
+        let mut out = Unpended::default();
         for e in self.entries.iter_mut().filter(|e| e.intid == intid) {
-            if e.lr.is_some() {
+            if e.lr.is_some() && e.lr_pending {
                 e.clear_pending = true;
+                out.changed = true;
             } else if e.hw && e.latch && !e.active {
-                dropped_hw = true;
+                out.dropped_hw = true;
             }
+            out.changed |= e.latch;
             e.latch = false;
         }
         self.prune();
-        dropped_hw
+        out
     }
 
     /// Clears the pending state of one GICv2 SGI source (GICD_CPENDSGIR).
-    pub fn unpend_source(&mut self, intid: u32, source: u8) {
+    /// Returns whether it was pending.
+    pub fn unpend_source(&mut self, intid: u32, source: u8) -> bool {
+        let mut changed = false;
         for e in self
             .entries
             .iter_mut()
             .filter(|e| e.intid == intid && e.source == Some(source))
         {
-            if e.lr.is_some() {
+            if e.lr.is_some() && e.lr_pending {
                 e.clear_pending = true;
+                changed = true;
             }
+            changed |= e.latch;
             e.latch = false;
         }
         self.prune();
+        changed
     }
 
     /// Sets (for `source`) or clears (for every source) the active state.
-    pub fn set_active(&mut self, intid: u32, source: Option<u8>, active: bool) {
+    /// Returns whether anything changed.
+    pub fn set_active(&mut self, intid: u32, source: Option<u8>, active: bool) -> bool {
+        let mut changed = false;
         if active {
             if let Some(e) = self.entry(intid, source) {
+                changed = !e.active;
                 e.active = true;
                 if e.lr.is_some() {
                     e.set_active = Some(true);
@@ -174,6 +198,7 @@ impl VcpuIrqs {
             }
         } else {
             for e in self.entries.iter_mut().filter(|e| e.intid == intid) {
+                changed |= e.active;
                 e.active = false;
                 if e.lr.is_some() {
                     e.set_active = Some(false);
@@ -181,6 +206,7 @@ impl VcpuIrqs {
             }
             self.prune();
         }
+        changed
     }
 
     /// Whether any source of `intid` is pending.

@@ -93,8 +93,10 @@ impl Vgic {
             if !group1_request && group1 {
                 continue;
             }
-            if let Some(irqs) = self.irqs_mut(target) {
-                irqs.pend(intid, None, false);
+            if self
+                .irqs_mut(target)
+                .is_some_and(|q| q.pend(intid, None, false))
+            {
                 fx.kick(target);
             }
         }
@@ -122,8 +124,10 @@ impl Vgic {
             _ => Vec::new(),
         };
         for target in targets {
-            if let Some(irqs) = self.irqs_mut(target) {
-                irqs.pend(intid, Some(source), false);
+            if self
+                .irqs_mut(target)
+                .is_some_and(|q| q.pend(intid, Some(source), false))
+            {
                 fx.kick(target);
             }
         }
@@ -170,12 +174,11 @@ impl Vgic {
                 if shr(byte, u32::from(source)) & 1 == 0 || usize::from(source) >= vcpus {
                     continue;
                 }
-                if set {
-                    irqs.pend(intid, Some(source), false);
+                changed |= if set {
+                    irqs.pend(intid, Some(source), false)
                 } else {
-                    irqs.unpend_source(intid, source);
-                }
-                changed = true;
+                    irqs.unpend_source(intid, source)
+                };
             }
         }
         if changed {
