@@ -178,6 +178,17 @@ pub extern "C" fn primary_main(dtb: usize, current_el: u64) -> ! {
             }
         },
     };
+    // Typed input goes to the first partition with an emulated console.
+    if let Some(first) = crate::partition::all()
+        .iter()
+        .position(|c| c.lock().console.is_some())
+    {
+        if let Some(intid) = hw.console().and_then(|u| u.interrupt) {
+            crate::console_in::set_focus(first);
+            crate::console_in::enable(intid.intid.0);
+            println!("console: input goes to partition {first}; Ctrl-A then a digit switches");
+        }
+    }
     // What no partition owns goes to the frame allocator.
     let spare = memmap::free_ranges(&free, &owned, frames::PAGE_SIZE);
     let spare_bytes = frames::init(&spare);

@@ -53,6 +53,35 @@ pub fn emergency_print(args: core::fmt::Arguments) {
     }
 }
 
+/// Turns on the console UART's receive interrupts.
+pub fn enable_rx_irq() {
+    if let Some(uart) = CONSOLE.lock().as_mut() {
+        uart.enable_rx_irq();
+    }
+}
+
+/// Output of the focused partition, byte by byte: `[name] ` starts each
+/// line, control characters other than newline, carriage return,
+/// backspace, tab and escape are dropped.
+pub fn raw_output(name: &str, at_line_start: &mut bool, byte: u8) {
+    let mut guard = CONSOLE.lock();
+    let Some(uart) = guard.as_mut() else { return };
+    if *at_line_start && byte != b'\r' {
+        let _ = write!(uart, "{} [{name}] ", Stamp);
+        *at_line_start = false;
+    }
+    match byte {
+        b'\n' => {
+            uart.put(b'\r');
+            uart.put(b'\n');
+            *at_line_start = true;
+        }
+        b'\r' => {}
+        0x08 | b'\t' | 0x1b | 0x20..=0x7e => uart.put(byte),
+        _ => {}
+    }
+}
+
 /// Reads a byte typed on the console, if any.
 pub fn try_read() -> Option<u8> {
     CONSOLE.lock().as_mut().and_then(Pl011::try_get)

@@ -6,7 +6,7 @@
 use crate::arch::guest;
 use crate::arch::vectors::TrapFrame;
 use crate::partition::{self, FaultPolicy, Partition, State};
-use crate::{println, vcpu};
+use crate::{println, vcpu, virq};
 use bulkhead_core::esr::Esr;
 use bulkhead_core::mmio::{self, MmioAccess};
 use bulkhead_core::psci::{self, PsciCall, PsciError};
@@ -19,10 +19,21 @@ const EC_SYSREG: u64 = 0x18;
 const EC_IABT_LOW: u64 = 0x20;
 const EC_DABT_LOW: u64 = 0x24;
 
+/// MSR/MRS trap ISS with Rt and direction masked out: Op0 (21:20), Op2
+/// (19:17), Op1 (16:14), CRn (13:10), CRm (4:1).
+const fn sysreg_iss(op0: u64, op1: u64, crn: u64, crm: u64, op2: u64) -> u64 {
+    (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (crm << 1)
+}
+const ICC_SGI1R: u64 = sysreg_iss(3, 0, 12, 11, 5);
+const ICC_ASGI1R: u64 = sysreg_iss(3, 0, 12, 11, 6);
+const ICC_SGI0R: u64 = sysreg_iss(3, 0, 12, 11, 7);
+
 /// What the handler decided.
 enum Outcome {
     /// Go back to the guest (ELR already points where it should).
     Resume,
+    /// The guest waits for an interrupt: let the core sleep, then resume.
+    Idle,
     /// Take this vCPU off the core.
     Off,
 }
@@ -37,18 +48,29 @@ pub fn handle_sync(frame: &mut TrapFrame) {
     let Some(cell) = partition::get(pid) else {
         crate::arch::cpu::park()
     };
-    let outcome = {
-        let mut p = cell.lock();
-        p.traps += 1;
-        if p.state != State::Running {
-            Outcome::Off
-        } else {
-            dispatch(&mut p, me.vcpu, frame, esr, far, hpfar)
-        }
+    let mut p = cell.lock();
+    p.traps += 1;
+    let outcome = if p.state != State::Running {
+        Outcome::Off
+    } else {
+        dispatch(&mut p, me.vcpu, frame, esr, far, hpfar)
     };
     match outcome {
-        Outcome::Resume => {}
-        Outcome::Off => vcpu::off_and_wait(),
+        Outcome::Resume => virq::sync(&mut p, me.vcpu),
+        Outcome::Idle => {
+            drop(p);
+            // Sleep until a physical interrupt is pending (the guest's
+            // timer, a device, a kick from another core). Interrupts stay
+            // masked at EL2: the one that woke us is taken as soon as the
+            // guest runs again, and injected then.
+            if !virq::lr_pending() {
+                crate::arch::cpu::wait_for_interrupt();
+            }
+        }
+        Outcome::Off => {
+            drop(p);
+            vcpu::off_and_wait()
+        }
     }
 }
 
@@ -70,16 +92,38 @@ fn dispatch(
         }
         EC_WFX => {
             frame.elr = frame.elr.wrapping_add(4);
-            Outcome::Resume
+            // ISS bit 0: 0 = WFI, 1 = WFE. WFE just returns (allowed: it
+            // may complete spuriously); WFI waits for an interrupt.
+            if esr & 1 == 0 {
+                p.idle_waits += 1;
+                Outcome::Idle
+            } else {
+                Outcome::Resume
+            }
         }
         EC_SYSREG => {
-            // Trapped debug, PMU and implementation-defined registers read
-            // as zero and ignore writes.
             let read = esr & 1 == 1;
             let rt = ((esr >> 5) & 0x1F) as usize;
-            if read {
-                if let Some(r) = frame.x.get_mut(rt) {
-                    *r = 0;
+            // Op0 Op2 Op1 CRn CRm, without Rt and direction.
+            let which = esr & 0x003F_FC1E;
+            let value = frame.x.get(rt).copied().unwrap_or(0);
+            match which {
+                ICC_SGI1R if !read => {
+                    let fx = p.vgic.sgi1r_write(vcpu_id, value);
+                    virq::apply(p, &fx);
+                }
+                ICC_ASGI1R | ICC_SGI0R if !read => {
+                    let fx = p.vgic.sgi0r_write(vcpu_id, value);
+                    virq::apply(p, &fx);
+                }
+                _ => {
+                    // Trapped debug, PMU and implementation-defined
+                    // registers read as zero and ignore writes.
+                    if read {
+                        if let Some(r) = frame.x.get_mut(rt) {
+                            *r = 0;
+                        }
+                    }
                 }
             }
             frame.elr = frame.elr.wrapping_add(4);
@@ -110,6 +154,50 @@ fn dispatch(
     }
 }
 
+/// Accesses to the emulated distributor and redistributors; `None` when
+/// the address is not theirs.
+fn gic_mmio(
+    p: &mut Partition,
+    vcpu_id: usize,
+    frame: &mut TrapFrame,
+    esr: u64,
+    far: u64,
+    ipa: bulkhead_core::addr::GuestPhysAddr,
+) -> Option<Outcome> {
+    let in_dist = p.gic_dist.contains(ipa.0);
+    let redist_base = p.gic_redist.filter(|r| r.contains(ipa.0)).map(|r| r.base.0);
+    if !in_dist && redist_base.is_none() {
+        return None;
+    }
+    let Ok(access) = mmio::decode(esr, ipa) else {
+        let what = format_args!("GIC access at IPA {:#x} that cannot be emulated", ipa.0);
+        return Some(violation(p, vcpu_id, frame, esr, far, what, false));
+    };
+    let reg = access.reg as usize;
+    let dist_off = ipa.0.wrapping_sub(p.gic_dist.base.0);
+    let redist = redist_base.and_then(|b| p.vgic.redist_locate(ipa.0 - b));
+    if access.write {
+        let value = access.store_value(frame.x.get(reg).copied().unwrap_or(0));
+        let fx = match (in_dist, redist) {
+            (true, _) => p.vgic.dist_write(vcpu_id, dist_off, access.size, value),
+            (false, Some((v, off))) => p.vgic.redist_write(v, off, access.size, value),
+            (false, None) => bulkhead_core::vgic::Effects::new(),
+        };
+        virq::apply(p, &fx);
+    } else {
+        let raw = match (in_dist, redist) {
+            (true, _) => p.vgic.dist_read(vcpu_id, dist_off, access.size),
+            (false, Some((v, off))) => p.vgic.redist_read(v, off, access.size),
+            (false, None) => 0,
+        };
+        if let Some(r) = frame.x.get_mut(reg) {
+            *r = access.load_value(raw);
+        }
+    }
+    frame.elr = frame.elr.wrapping_add(4);
+    Some(Outcome::Resume)
+}
+
 fn data_abort(
     p: &mut Partition,
     vcpu_id: usize,
@@ -119,12 +207,21 @@ fn data_abort(
     hpfar: u64,
 ) -> Outcome {
     let ipa = mmio::fault_ipa(hpfar, far);
+    if let Some(outcome) = gic_mmio(p, vcpu_id, frame, esr, far, ipa) {
+        return outcome;
+    }
     if let Some(console) = p.console.as_mut() {
         if console.window.contains(ipa.0) {
             match mmio::decode(esr, ipa) {
                 Ok(access) => {
                     let offset = ipa.0 - console.window.base.0;
-                    emulate_uart(&p.name, console, offset, &access, frame);
+                    let focused = crate::console_in::focus() == Some(p.id);
+                    emulate_uart(&p.name, focused, console, offset, &access, frame);
+                    let level = console.uart.irq_pending();
+                    if let Some(intid) = p.console_intid {
+                        let fx = p.vgic.set_level(intid, level);
+                        virq::apply(p, &fx);
+                    }
                     frame.elr = frame.elr.wrapping_add(4);
                     return Outcome::Resume;
                 }
@@ -163,6 +260,7 @@ fn data_abort(
 
 fn emulate_uart(
     name: &str,
+    focused: bool,
     console: &mut partition::EmulatedConsole,
     offset: u64,
     access: &MmioAccess,
@@ -177,7 +275,7 @@ fn emulate_uart(
         if let vpl011::Effect::Output(byte) =
             console.uart.write(offset, access.store_value(value) as u32)
         {
-            console.line.push(name, byte);
+            console.line.push(name, byte, focused);
         }
     } else {
         let value = access.load_value(u64::from(console.uart.read(offset)));

@@ -17,6 +17,8 @@ mod boot;
 #[cfg(target_os = "none")]
 mod console;
 #[cfg(target_os = "none")]
+mod console_in;
+#[cfg(target_os = "none")]
 mod frames;
 #[cfg(target_os = "none")]
 mod gic;
@@ -46,6 +48,8 @@ mod trap;
 mod vconsole;
 #[cfg(target_os = "none")]
 mod vcpu;
+#[cfg(target_os = "none")]
+mod virq;
 
 #[cfg(not(target_os = "none"))]
 fn main() {

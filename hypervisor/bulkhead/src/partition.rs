@@ -57,9 +57,23 @@ pub struct Partition {
     pub faults: u64,
     pub reset_requested: bool,
     pub traps: u64,
+    /// WFI traps: times the guest went idle.
+    pub idle_waits: u64,
     /// Start (µs since reset) and count of the current one-second window
     /// of faults, for exception-storm detection.
     pub storm_window: (u64, u32),
+    /// The partition's virtual GIC.
+    pub vgic: bulkhead_core::vgic::Vgic,
+    /// Guest-physical windows of the emulated distributor and (GICv3)
+    /// redistributors.
+    pub gic_dist: MemRange,
+    pub gic_redist: Option<MemRange>,
+    /// The emulated console's interrupt line.
+    pub console_intid: Option<u32>,
+    /// Per vCPU: linked PPIs (the virtual timer) the guest has enabled.
+    pub ppi_want: Vec<u32>,
+    /// Physical interrupts delivered to the partition, by INTID.
+    pub irq_counts: alloc::collections::BTreeMap<u32, u64>,
 }
 
 /// More faults than this within one second is an exception storm: the

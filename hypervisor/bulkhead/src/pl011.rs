@@ -71,6 +71,11 @@ impl Pl011 {
         }
     }
 
+    /// Receive and receive-timeout interrupts on (IMSC.RXIM, RTIM).
+    pub fn enable_rx_irq(&mut self) {
+        self.regs.imsc.set((1 << 4) | (1 << 6));
+    }
+
     pub fn put(&mut self, byte: u8) {
         while self.regs.fr.is_set(FR::TXFF) {
             core::hint::spin_loop();

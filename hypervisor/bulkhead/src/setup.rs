@@ -15,10 +15,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use bulkhead_bundle::{Bundle, Kind};
 use bulkhead_config::{Boot, Console, Constraints, PartitionConfig, SystemConfig};
-use bulkhead_core::addr::{GuestPhysAddr, MemRange};
+use bulkhead_core::addr::{GuestPhysAddr, MemRange, PhysAddr};
 use bulkhead_core::hw::Hardware;
 use bulkhead_core::layout::{self, Protocol};
 use bulkhead_core::pagetable::{S2Attrs, Stage2Config, Stage2Table};
+use bulkhead_core::vgic::{GicVersion, OwnedSpi, SpiKind, Vgic, VgicConfig};
 use bulkhead_core::vpl011::VirtPl011;
 
 /// Guest-physical address bits every partition gets.
@@ -111,6 +112,13 @@ pub fn start_partitions(
         }
     }
     partition::install(partitions);
+    // The physical side of each partition's interrupts, as its virtual GIC
+    // says at reset (all masked, routed to vCPU 0's core).
+    for cell in partition::all() {
+        let mut p = cell.lock();
+        let fx = p.vgic.hw_state();
+        crate::virq::apply(&mut p, &fx);
+    }
     for (core, entry, dtb) in starts {
         let _ = vcpu::post_start(core, entry, dtb);
     }
@@ -173,9 +181,78 @@ fn build(
         load(to_host(at), rd);
     }
 
+    // The virtual GIC: the partition's devices' SPIs are passed through
+    // (hardware-linked); the emulated console's line is virtual.
+    let gic_hw = hw
+        .gic
+        .as_ref()
+        .ok_or_else(|| perr(p, "the board has no GIC"))?;
+    let console_intid = match p.console() {
+        Console::Emulated => hw.console().and_then(|u| u.interrupt).map(|i| i.intid.0),
+        _ => None,
+    };
+    let mut spis: Vec<OwnedSpi> = p
+        .devices()
+        .iter()
+        .flat_map(|d| d.interrupts.iter())
+        .filter(|i| i.intid.is_spi())
+        .map(|i| OwnedSpi {
+            intid: i.intid.0,
+            kind: SpiKind::Hardware,
+        })
+        .collect();
+    if let Some(intid) = console_intid {
+        if !spis.iter().any(|s| s.intid == intid) {
+            spis.push(OwnedSpi {
+                intid,
+                kind: SpiKind::Virtual,
+            });
+        }
+    }
+    let vcpus = p.cpus().len();
+    let (version, gic_dist, gic_redist, gicv_map) = match gic_hw {
+        bulkhead_core::hw::Gic::V3 {
+            distributor,
+            redistributors,
+            ..
+        } => {
+            let r = redistributors
+                .first()
+                .ok_or_else(|| perr(p, "GICv3 without redistributors"))?;
+            let size = vcpus as u64 * bulkhead_core::vgic::REDIST_FRAME;
+            (
+                GicVersion::V3,
+                MemRange::new(distributor.base.0, 0x1_0000),
+                Some(MemRange::new(r.base.0, size)),
+                None,
+            )
+        }
+        bulkhead_core::hw::Gic::V2 {
+            distributor,
+            cpu_interface,
+            virt_cpu_interface,
+            ..
+        } => {
+            let gicv = virt_cpu_interface
+                .ok_or_else(|| perr(p, "the board's GICv2 has no virtual CPU interface"))?;
+            (
+                GicVersion::V2,
+                MemRange::new(distributor.base.0, 0x1000),
+                None,
+                Some((cpu_interface.base.0, gicv.base.0)),
+            )
+        }
+    };
+    let vgic = Vgic::new(VgicConfig {
+        version,
+        vcpus,
+        spis,
+    })
+    .map_err(|e| perr(p, format!("virtual GIC: {e:?}")))?;
+
     // Stage 2: RAM as normal memory, passed-through devices as device
-    // memory, nothing else. The emulated console stays unmapped so that
-    // every access traps.
+    // memory, nothing else. The emulated console and distributor stay
+    // unmapped so that every access traps.
     let pa = arch::mmu::pa_range();
     let s2 = Stage2Config::new(IPA_BITS.min(pa.bits()), pa)
         .or_else(|_| Ok::<_, bulkhead_core::pagetable::Error>(Stage2Config::widest(pa)))
@@ -257,6 +334,13 @@ fn build(
         reset_requested: false,
         traps: 0,
         storm_window: (0, 0),
+        vgic,
+        gic_dist,
+        gic_redist,
+        console_intid,
+        ppi_want: alloc::vec![0; vcpus],
+        irq_counts: alloc::collections::BTreeMap::new(),
+        idle_waits: 0,
     })
 }
 
@@ -276,16 +360,24 @@ fn load(at: u64, bytes: &[u8]) {
 /// vCPU. (Stage 2 enforces isolation whatever the tree says; this catches a
 /// bundle packed for another configuration before the guest is misled.)
 fn check_guest_tree(p: &PartitionConfig, dtb: &[u8]) -> Result<(), SetupError> {
-    let tree = bulkhead_core::dt::parse(dtb).map_err(|e| perr(p, format!("its device tree: {e}")))?;
+    let tree =
+        bulkhead_core::dt::parse(dtb).map_err(|e| perr(p, format!("its device tree: {e}")))?;
     let mut want: Vec<MemRange> = p.memory().iter().map(|m| m.guest_range()).collect();
     want.sort();
     if tree.memory != want {
-        return Err(perr(p, "its device tree's memory does not match its configuration"));
+        return Err(perr(
+            p,
+            "its device tree's memory does not match its configuration",
+        ));
     }
     if tree.cpus.len() != p.cpus().len() {
         return Err(perr(
             p,
-            format!("its device tree lists {} cpus, its configuration {}", tree.cpus.len(), p.cpus().len()),
+            format!(
+                "its device tree lists {} cpus, its configuration {}",
+                tree.cpus.len(),
+                p.cpus().len()
+            ),
         ));
     }
     Ok(())

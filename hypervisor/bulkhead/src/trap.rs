@@ -13,10 +13,12 @@ pub extern "C" fn trap_entry(frame: &mut TrapFrame, raw_kind: u64) {
         TrapOrigin::CurrentEl => el2_fault(frame, kind),
         TrapOrigin::LowerAarch64 | TrapOrigin::LowerAarch32 => match kind {
             TrapKind::Sync => crate::guest_exit::handle_sync(frame),
-            // Interrupts are routed to EL2 while a guest runs (HCR_EL2.IMO,
-            // FMO); with no device interrupt enabled at the GIC yet, one
-            // arriving is only counted and the guest resumed.
-            TrapKind::Irq | TrapKind::Fiq => {}
+            // Physical interrupts are routed to EL2 while a guest runs
+            // (HCR_EL2.IMO, FMO): see `virq`.
+            TrapKind::Irq | TrapKind::Fiq => {
+                let me = crate::vcpu::current();
+                crate::virq::irq_from_guest(me.partition, me.vcpu);
+            }
             TrapKind::SError => crate::guest_exit::handle_serror(frame),
         },
     }

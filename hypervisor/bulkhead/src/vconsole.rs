@@ -14,15 +14,26 @@ const MAX_LINE: usize = 240;
 
 pub struct LineBuffer {
     line: Vec<u8>,
+    /// Raw mode (focused): the next byte starts a new line.
+    at_line_start: bool,
 }
 
 impl LineBuffer {
     pub const fn new() -> Self {
-        Self { line: Vec::new() }
+        Self {
+            line: Vec::new(),
+            at_line_start: true,
+        }
     }
 
-    /// Adds a byte the partition wrote; prints the line when it ends.
-    pub fn push(&mut self, name: &str, byte: u8) {
+    /// Adds a byte the partition wrote; prints the line when it ends, or
+    /// at once when the partition has the console's focus (a prompt has
+    /// no newline).
+    pub fn push(&mut self, name: &str, byte: u8, focused: bool) {
+        if focused {
+            crate::console::raw_output(name, &mut self.at_line_start, byte);
+            return;
+        }
         match byte {
             b'\r' => {}
             b'\n' => self.flush(name),

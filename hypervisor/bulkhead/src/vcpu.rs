@@ -110,6 +110,7 @@ pub fn run_core() -> ! {
             }
         });
         if let Some((p, vcpu, entry, context)) = request {
+            crate::virq::reset_cpu_interface();
             if let Some(setup) = setup_for(p, vcpu) {
                 let mut frame = TrapFrame::default();
                 frame.x[0] = context;

@@ -55,3 +55,10 @@ pub fn wait_for_event() {
     // SAFETY: wfe only pauses the core.
     unsafe { asm!("wfe", options(nomem, nostack, preserves_flags)) };
 }
+
+/// Waits for an interrupt to become pending (taken or not: EL2 keeps them
+/// masked, so this only pauses the core).
+pub fn wait_for_interrupt() {
+    // SAFETY: wfi only pauses the core.
+    unsafe { asm!("dsb sy", "wfi", options(nomem, nostack, preserves_flags)) };
+}

@@ -162,6 +162,36 @@ impl Gic {
         }
     }
 
+    pub fn set_spi_active(&self, intid: u32, active: bool) {
+        match self {
+            Gic::V2(g) => g.set_active(intid, active),
+            Gic::V3(g) => g.set_spi_active(intid, active),
+        }
+    }
+
+    /// Writes the virtual interface control register (ICH_HCR_EL2 /
+    /// GICH_HCR): En, UIE, NPIE as the list register plan says.
+    pub fn set_hcr(&self, hcr: u32) {
+        match self {
+            Gic::V2(g) => g.set_hcr(hcr),
+            Gic::V3(_) => crate::arch::gicv3::set_ich_hcr(u64::from(hcr)),
+        }
+    }
+
+    /// Resets this core's virtual CPU interface (VMCR, active priorities)
+    /// for a vCPU that starts from reset.
+    pub fn reset_virtual_interface(&self) {
+        match self {
+            Gic::V2(g) => g.reset_virtual_interface(),
+            Gic::V3(_) => {
+                crate::arch::gicv3::set_ich_vmcr(0);
+                crate::arch::gicv3::set_ich_ap0r0(0);
+                crate::arch::gicv3::set_ich_ap1r0(0);
+                crate::arch::gicv3::set_ich_hcr(1);
+            }
+        }
+    }
+
     /// Enables or masks a PPI on logical core `core`.
     pub fn set_ppi_enabled(&self, core: usize, intid: u32, enabled: bool) {
         match self {
@@ -189,15 +219,6 @@ impl Gic {
         match self {
             Gic::V2(g) => g.write_lr(n, value as u32),
             Gic::V3(_) => crate::arch::gicv3::write_lr(n, value),
-        }
-    }
-
-    /// Asks for a maintenance interrupt when the list registers run empty
-    /// (underflow), or stops asking.
-    pub fn set_underflow_irq(&self, on: bool) {
-        match self {
-            Gic::V2(g) => g.set_underflow_irq(on),
-            Gic::V3(_) => v3::set_underflow_irq(on),
         }
     }
 

@@ -187,10 +187,25 @@ impl GicV2 {
         }
     }
 
-    pub fn set_underflow_irq(&self, on: bool) {
-        let hcr = self.gich.hcr.get();
-        self.gich
-            .hcr
-            .set(if on { hcr | (1 << 1) } else { hcr & !(1 << 1) });
+    pub fn set_hcr(&self, hcr: u32) {
+        self.gich.hcr.set(hcr);
+    }
+
+    pub fn reset_virtual_interface(&self) {
+        self.gich.vmcr.set(0);
+        self.gich.apr.set(0);
+        self.gich.hcr.set(1);
+    }
+
+    pub fn set_active(&self, intid: u32, active: bool) {
+        let (i, b) = Self::bit(intid);
+        let reg = if active {
+            self.gicd.isactiver.get(i)
+        } else {
+            self.gicd.icactiver.get(i)
+        };
+        if let Some(r) = reg {
+            r.set(b);
+        }
     }
 }

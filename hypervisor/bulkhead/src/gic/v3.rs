@@ -177,6 +177,18 @@ impl GicV3 {
         }
     }
 
+    pub fn set_spi_active(&self, intid: u32, active: bool) {
+        let (i, b) = Self::bit(intid);
+        let reg = if active {
+            self.gicd.isactiver.get(i)
+        } else {
+            self.gicd.icactiver.get(i)
+        };
+        if let Some(r) = reg {
+            r.set(b);
+        }
+    }
+
     pub fn set_edge(&self, intid: u32, edge: bool) {
         let i = (intid / 16) as usize;
         let shift = (intid % 16) * 2 + 1;
@@ -247,9 +259,4 @@ pub fn deactivate(intid: u32) {
 
 pub fn lr_count() -> usize {
     ((sys::ich_vtr() & 0x1F) + 1) as usize
-}
-
-pub fn set_underflow_irq(on: bool) {
-    let hcr = sys::ich_hcr();
-    sys::set_ich_hcr(if on { hcr | (1 << 1) } else { hcr & !(1 << 1) });
 }
