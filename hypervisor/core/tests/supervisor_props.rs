@@ -149,7 +149,9 @@ proptest! {
                             prop_assert!(!s.accepts(Generation(g.0 - 1)));
                             prop_assert!(not_before >= now);
                             prop_assert_eq!(after, State::Restarting { generation: g, not_before });
-                            if e == Event::ManagementStart {
+                            // An operator's start (or restart) of a stopped or
+                            // held partition forgets the window.
+                            if matches!(before, State::Stopped { .. } | State::Held { .. }) {
                                 automatic_restarts.clear();
                             }
                             if automatic(e) {

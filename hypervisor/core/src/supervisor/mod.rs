@@ -19,8 +19,10 @@
 //!   kernel that panics and reboots itself is a crash loop the hypervisor
 //!   cannot otherwise see. Without `on_fault = restart` the default limits
 //!   (3 within 10 s) apply to resets.
-//! - Management restarts and starts are not counted; `start` forgets the
-//!   window (the operator acknowledged the loop).
+//! - Management restarts and starts are not counted; starting a stopped
+//!   or held partition (`start`, or `restart` of a stopped one) forgets the
+//!   window: the operator acknowledged the loop. So the "at most `max`
+//!   within any window" guarantee holds between two operator starts.
 
 mod counters;
 mod event;
