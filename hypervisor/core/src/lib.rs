@@ -15,6 +15,7 @@ pub mod esr;
 pub mod hw;
 pub mod layout;
 pub mod memmap;
+pub mod mgmt;
 pub mod mmio;
 pub mod pagetable;
 pub mod psci;

@@ -1,0 +1,135 @@
+//! Hypercall results: status codes in x0, and PARTITION_INFO's packed word.
+
+use crate::supervisor::FaultKind;
+use crate::supervisor::{State, Status, StopReason, Trigger};
+
+/// x0 of a hypercall's result. Negative values are errors; -1 and -3 are
+/// the SMC Calling Convention's own NOT_SUPPORTED and INVALID_PARAMETER.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i64)]
+pub enum HvcStatus {
+    Ok = 0,
+    NotSupported = -1,
+    InvalidParameter = -3,
+    /// The caller is not the manager partition.
+    NotManager = -4,
+    NoSuchPartition = -5,
+    /// The partition is restarting, or another operation is under way.
+    Busy = -6,
+    /// The partition has no such snapshot slot.
+    NoSuchSlot = -7,
+    /// Not in a state the operation applies to (start of a running
+    /// partition, restart of a held one).
+    WrongState = -8,
+    /// The operation failed (an empty or corrupt snapshot slot, ...).
+    Failed = -9,
+}
+
+impl HvcStatus {
+    /// The value for x0.
+    pub fn to_x0(self) -> u64 {
+        self as i64 as u64
+    }
+
+    pub fn from_x0(x0: u64) -> Option<Self> {
+        use HvcStatus as S;
+        [
+            S::Ok,
+            S::NotSupported,
+            S::InvalidParameter,
+            S::NotManager,
+            S::NoSuchPartition,
+            S::Busy,
+            S::NoSuchSlot,
+            S::WrongState,
+            S::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.to_x0() == x0)
+    }
+}
+
+/// PARTITION_INFO's state codes (x1 bits 7:0).
+pub mod state_code {
+    pub const RUNNING: u8 = 0;
+    pub const RESTARTING: u8 = 1;
+    pub const STOPPED: u8 = 2;
+    pub const HELD: u8 = 3;
+}
+
+/// PARTITION_INFO's reason codes (x1 bits 15:8): why it is stopped or held.
+pub mod reason_code {
+    pub const NONE: u8 = 0;
+    pub const SYSTEM_OFF: u8 = 1;
+    pub const MANAGEMENT: u8 = 2;
+    pub const STAGE_TWO: u8 = 3;
+    pub const EXCEPTION_STORM: u8 = 4;
+    pub const GUEST_PANIC: u8 = 5;
+    pub const UNHANDLED: u8 = 6;
+    pub const WATCHDOG: u8 = 7;
+    pub const GUEST_RESET: u8 = 8;
+}
+
+fn trigger_code(t: Trigger) -> u8 {
+    match t {
+        Trigger::Fault(FaultKind::StageTwo) => reason_code::STAGE_TWO,
+        Trigger::Fault(FaultKind::ExceptionStorm) => reason_code::EXCEPTION_STORM,
+        Trigger::Fault(FaultKind::GuestPanic { .. }) => reason_code::GUEST_PANIC,
+        Trigger::Fault(FaultKind::Unhandled) => reason_code::UNHANDLED,
+        Trigger::Watchdog => reason_code::WATCHDOG,
+        Trigger::GuestReset => reason_code::GUEST_RESET,
+    }
+}
+
+/// PARTITION_INFO's x1, unpacked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackedInfo {
+    pub state: u8,
+    pub reason: u8,
+    /// Restarts since boot, saturated at 0xFFFF.
+    pub restarts: u16,
+    /// Faults since boot, saturated at 0xFFFF.
+    pub faults: u16,
+}
+
+impl PackedInfo {
+    pub fn of(status: &Status) -> Self {
+        let (state, reason) = match status.state {
+            State::Running { .. } => (state_code::RUNNING, reason_code::NONE),
+            State::Restarting { .. } => (state_code::RESTARTING, reason_code::NONE),
+            State::Stopped { reason } => (
+                state_code::STOPPED,
+                match reason {
+                    StopReason::SystemOff => reason_code::SYSTEM_OFF,
+                    StopReason::Management => reason_code::MANAGEMENT,
+                    StopReason::Policy(t) => trigger_code(t),
+                },
+            ),
+            State::Held { reason } => (state_code::HELD, trigger_code(reason.trigger)),
+        };
+        let sat = |n: u64| u16::try_from(n).unwrap_or(u16::MAX);
+        PackedInfo {
+            state,
+            reason,
+            restarts: sat(status.counters.restarts),
+            faults: sat(status.counters.faults),
+        }
+    }
+
+    /// Bits 7:0 state, 15:8 reason, 31:16 restarts, 47:32 faults, 63:48 zero.
+    pub fn pack(&self) -> u64 {
+        u64::from(self.state)
+            | u64::from(self.reason) << 8
+            | u64::from(self.restarts) << 16
+            | u64::from(self.faults) << 32
+    }
+
+    pub fn unpack(x1: u64) -> Self {
+        PackedInfo {
+            state: x1 as u8,
+            reason: (x1 >> 8) as u8,
+            restarts: (x1 >> 16) as u16,
+            faults: (x1 >> 32) as u16,
+        }
+    }
+}
