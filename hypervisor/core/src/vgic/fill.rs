@@ -175,10 +175,13 @@ impl VcpuIrqs {
                 }
                 continue;
             };
+            let now = ListReg::decode(version, current);
             let keep_hw_active = c.lr.pintid.is_some()
                 && c.lr.state == LrState::Active
                 && c.prev == Some(i)
-                && ListReg::decode(version, current).state.active();
+                && now.state.active()
+                && now.vintid == c.lr.vintid
+                && now.pintid == c.lr.pintid;
             let value = if keep_hw_active {
                 current
             } else {
