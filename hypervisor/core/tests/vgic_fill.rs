@@ -323,6 +323,60 @@ mod vgic_fill {
     }
 
     #[test]
+    fn a_hardware_interrupt_taken_back_from_its_register_is_deactivated() {
+        // Pending in a register, then the guest clears its pending state.
+        let mut g = vgic(GicVersion::V3, 1, &[(48, HW)]);
+        g.dist_write(0, 0x0, 4, 0x2);
+        g.dist_write(0, 0x104, 4, 1 << 16);
+        g.inject_hw(0, 48).unwrap();
+        let mut lrs = Lrs::new(GicVersion::V3, 4);
+        lrs.fill(&mut g, 0);
+        let fx = g.dist_write(0, 0x284, 4, 1 << 16);
+        assert_eq!(
+            fx.as_slice(),
+            &[
+                Effect::HwPending {
+                    intid: 48,
+                    pending: false
+                },
+                Effect::Kick { vcpu: 0 }
+            ]
+        );
+        let (plan, fx) = g.fill(0, &lrs.regs);
+        assert_eq!(plan.writes, vec![(0, 0)]);
+        assert_eq!(plan.released_hw, vec![48]);
+        assert_eq!(
+            fx.as_slice(),
+            &[Effect::HwDeactivate { vcpu: 0, intid: 48 }]
+        );
+
+        // The timer PPI, acknowledged, then its active state cleared through
+        // the redistributor.
+        g.redist_write(0, 0x1_0100, 4, 1 << 27);
+        g.inject_hw(0, 27).unwrap();
+        let mut lrs = Lrs::new(GicVersion::V3, 4);
+        lrs.fill(&mut g, 0);
+        lrs.ack(0);
+        g.redist_write(0, 0x1_0380, 4, 1 << 27);
+        let (plan, fx) = g.fill(0, &lrs.regs);
+        assert_eq!(plan.writes, vec![(0, 0)]);
+        assert_eq!(
+            fx.as_slice(),
+            &[Effect::HwDeactivate { vcpu: 0, intid: 27 }]
+        );
+        assert!(g.vcpu_irqs(0).unwrap().is_empty());
+
+        // A guest that completes it itself needs nothing more.
+        g.inject_hw(0, 27).unwrap();
+        let mut lrs = Lrs::new(GicVersion::V3, 4);
+        lrs.fill(&mut g, 0);
+        lrs.ack(0);
+        lrs.eoi(0);
+        let (plan, fx) = g.fill(0, &lrs.regs);
+        assert!(plan.released_hw.is_empty() && fx.is_empty());
+    }
+
+    #[test]
     fn clearing_pending_of_an_lr_interrupt_retracts_it() {
         let mut g = six_virtual_spis();
         g.dist_write(0, 0x204, 4, 1 << 8);

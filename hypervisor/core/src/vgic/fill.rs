@@ -64,6 +64,12 @@ pub struct LrPlan {
     pub underflow: bool,
     /// Set ICH_HCR_EL2.NPIE / GICH_HCR.NPIE.
     pub no_pending: bool,
+    /// Hardware interrupts whose list register was taken back before the
+    /// guest deactivated them (it cleared their pending or active state):
+    /// the hypervisor deactivates the physical interrupt of the same INTID
+    /// on this vCPU's core (SPIs: anywhere). [`super::Vgic::fill`] turns
+    /// them into [`super::Effect::HwDeactivate`].
+    pub released_hw: Vec<u32>,
 }
 
 impl LrPlan {
@@ -96,7 +102,11 @@ impl VcpuIrqs {
     /// placement: afterwards no entry is in a list register. The
     /// hypervisor calls this before saving a vCPU (and must then clear the
     /// registers); [`VcpuIrqs::fill`] does it first anyway.
-    pub fn sync(&mut self, version: GicVersion, lookup: &dyn IrqLookup, lrs: &[u64]) {
+    ///
+    /// Returns the hardware interrupts released without the guest's
+    /// deactivation (see [`LrPlan::released_hw`]).
+    pub fn sync(&mut self, version: GicVersion, lookup: &dyn IrqLookup, lrs: &[u64]) -> Vec<u32> {
+        let mut released = Vec::new();
         for e in self.entries.iter_mut() {
             let Some(i) = e.lr else { continue };
             let edge = lookup.attrs(e.intid).is_none_or(|a| a.edge);
@@ -122,6 +132,10 @@ impl VcpuIrqs {
                         e.latch = false;
                     }
                     e.active = e.set_active.unwrap_or(r.state.active());
+                    let completed = r.state == LrState::Invalid;
+                    if e.hw && !completed && !e.latch && !e.active {
+                        released.push(e.intid);
+                    }
                 }
             }
             e.lr = None;
@@ -130,6 +144,7 @@ impl VcpuIrqs {
             e.set_active = None;
         }
         self.prune();
+        released
     }
 
     /// Syncs, then places the most urgent interrupts; see the module
@@ -142,7 +157,7 @@ impl VcpuIrqs {
             .iter()
             .filter_map(|e| Some((e.intid, e.source, usize::from(e.lr?))))
             .collect();
-        self.sync(version, lookup, lrs);
+        let released_hw = self.sync(version, lookup, lrs);
 
         let mut cands = self.candidates(version, lookup, &prev);
         cands.sort_by_key(|c| c.order);
@@ -165,7 +180,10 @@ impl VcpuIrqs {
             }
         }
 
-        let mut plan = LrPlan::default();
+        let mut plan = LrPlan {
+            released_hw,
+            ..LrPlan::default()
+        };
         for (i, slot) in slots.iter().enumerate() {
             let current = lrs.get(i).copied().unwrap_or(0);
             let Some(c) = slot.and_then(|ci| cands.get(ci)) else {

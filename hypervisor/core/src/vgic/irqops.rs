@@ -255,10 +255,16 @@ impl Vgic {
             .then(|| u8::try_from(accessor).ok())
             .flatten();
         let home = self.home(r);
-        if self
+        let Some(out) = self
             .irqs_mut(home)
-            .is_some_and(|q| q.set_active(intid, source, active))
-        {
+            .map(|q| q.set_active(intid, source, active))
+        else {
+            return;
+        };
+        if out.dropped_hw {
+            fx.push(Effect::HwDeactivate { vcpu: home, intid });
+        }
+        if out.changed {
             fx.kick(home);
         }
     }

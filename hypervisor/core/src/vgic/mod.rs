@@ -74,7 +74,7 @@ pub use effect::{Effect, Effects};
 pub use error::VgicError;
 pub use fill::{IrqAttrs, IrqLookup, LrPlan};
 pub use model::Vgic;
-pub use pending::{IrqEntry, Unpended, VcpuIrqs};
+pub use pending::{IrqEntry, StateChange, VcpuIrqs};
 pub use persist::{CpuState, PrivateIrqState, SpiState, VcpuIrqsState, VgicState, STATE_FORMAT};
 pub use redist::{redist_locate, REDIST_FRAME};
 pub use sgi::{decode_sgi1r, Sgi1r};

@@ -264,13 +264,19 @@ impl Vgic {
             private,
         };
         let plan = irqs.fill(version, &view, lrs);
-        let fx = self.migrate_from(vcpu);
+        let mut fx = Effects::new();
+        for &intid in &plan.released_hw {
+            fx.push(Effect::HwDeactivate { vcpu, intid });
+        }
+        fx.extend(self.migrate_from(vcpu));
         (plan, fx)
     }
 
     /// Folds `vcpu`'s list registers back into the model and forgets their
-    /// placement (before a snapshot; the hypervisor then clears them).
-    pub fn sync(&mut self, vcpu: usize, lrs: &[u64]) {
+    /// placement (before a snapshot; the hypervisor then clears them). The
+    /// effects deactivate hardware interrupts the guest gave up.
+    pub fn sync(&mut self, vcpu: usize, lrs: &[u64]) -> Effects {
+        let mut fx = Effects::new();
         let version = self.config.version;
         let vcpus = self.config.vcpus;
         let ctlr = self.ctlr;
@@ -284,8 +290,11 @@ impl Vgic {
                 spis: &self.spis,
                 private,
             };
-            irqs.sync(version, &view, lrs);
+            for intid in irqs.sync(version, &view, lrs) {
+                fx.push(Effect::HwDeactivate { vcpu, intid });
+            }
         }
+        fx
     }
 
     /// Moves SPI entries of `vcpu` that no list register holds to the vCPU

@@ -59,10 +59,10 @@ impl IrqEntry {
     }
 }
 
-/// What [`VcpuIrqs::unpend`] did.
+/// What a state change by the guest did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Unpended {
-    /// Something was pending.
+pub struct StateChange {
+    /// The state changed.
     pub changed: bool,
     /// A hardware interrupt the hypervisor had acknowledged was dropped
     /// without reaching a list register: it must be deactivated physically.
@@ -148,8 +148,8 @@ impl VcpuIrqs {
 
     /// Clears the pending state of `intid` from every source (GICD_ICPENDR).
     /// A level-sensitive line stays asserted.
-    pub fn unpend(&mut self, intid: u32) -> Unpended {
-        let mut out = Unpended::default();
+    pub fn unpend(&mut self, intid: u32) -> StateChange {
+        let mut out = StateChange::default();
         for e in self.entries.iter_mut().filter(|e| e.intid == intid) {
             if e.lr.is_some() && e.lr_pending {
                 e.clear_pending = true;
@@ -185,12 +185,11 @@ impl VcpuIrqs {
     }
 
     /// Sets (for `source`) or clears (for every source) the active state.
-    /// Returns whether anything changed.
-    pub fn set_active(&mut self, intid: u32, source: Option<u8>, active: bool) -> bool {
-        let mut changed = false;
+    pub fn set_active(&mut self, intid: u32, source: Option<u8>, active: bool) -> StateChange {
+        let mut out = StateChange::default();
         if active {
             if let Some(e) = self.entry(intid, source) {
-                changed = !e.active;
+                out.changed = !e.active;
                 e.active = true;
                 if e.lr.is_some() {
                     e.set_active = Some(true);
@@ -198,15 +197,17 @@ impl VcpuIrqs {
             }
         } else {
             for e in self.entries.iter_mut().filter(|e| e.intid == intid) {
-                changed |= e.active;
-                e.active = false;
+                out.changed |= e.active;
                 if e.lr.is_some() {
                     e.set_active = Some(false);
+                } else if e.hw && e.active && !e.latch {
+                    out.dropped_hw = true;
                 }
+                e.active = false;
             }
             self.prune();
         }
-        changed
+        out
     }
 
     /// Whether any source of `intid` is pending.
