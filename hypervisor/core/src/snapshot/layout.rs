@@ -161,9 +161,7 @@ impl Shape {
 
     /// The `n`-th section in canonical order.
     pub(crate) fn nth(&self, n: usize) -> Option<(SectionKind, u16)> {
-        let per_vcpu = usize::from(self.vcpus) * 2;
-        let devices = usize::from(self.devices);
-        let regions = usize::from(self.regions);
+        let per_vcpu = usize::from(self.vcpus).checked_mul(2)?;
         let index = |i: usize| u16::try_from(i).ok();
         if n < per_vcpu {
             let kind = if n.is_multiple_of(2) {
@@ -173,16 +171,16 @@ impl Shape {
             };
             return Some((kind, index(n / 2)?));
         }
-        let n = n - per_vcpu;
+        let n = n.checked_sub(per_vcpu)?;
         if n == 0 {
             return Some((SectionKind::Distributor, 0));
         }
-        let n = n - 1;
-        if n < devices {
+        let n = n.checked_sub(1)?;
+        if n < usize::from(self.devices) {
             return Some((SectionKind::Device, index(n)?));
         }
-        let n = n - devices;
-        if n < regions {
+        let n = n.checked_sub(usize::from(self.devices))?;
+        if n < usize::from(self.regions) {
             return Some((SectionKind::Memory, index(n)?));
         }
         None
