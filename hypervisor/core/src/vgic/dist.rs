@@ -97,7 +97,7 @@ impl Vgic {
         }
     }
 
-    /// GICD_IROUTER<n>: 64-bit, or 32 bits of either half.
+    /// `GICD_IROUTER<n>`: 64-bit, or 32 bits of either half.
     fn irouter_read(&self, rel: u64, size: u8) -> u64 {
         let Some(slot) = self.irouter_slot(rel) else {
             return 0;

@@ -1,10 +1,10 @@
 //! List register encodings.
 //!
-//! GICv3 ICH_LR<n>_EL2 (64-bit): vINTID 31:0, pINTID 44:32 when HW = 1
+//! GICv3 `ICH_LR<n>_EL2` (64-bit): vINTID 31:0, pINTID 44:32 when HW = 1
 //! (bit 41 is EOI when HW = 0: maintenance interrupt on deactivation),
 //! Priority 55:48, Group 60, HW 61, State 63:62.
 //!
-//! GICv2 GICH_LR<n> (32-bit): VirtualID 9:0, PhysicalID 19:10 when HW = 1;
+//! GICv2 `GICH_LR<n>` (32-bit): VirtualID 9:0, PhysicalID 19:10 when HW = 1;
 //! when HW = 0 bit 19 is EOI and bits 12:10 the CPUID of an SGI's source;
 //! Priority 27:23 (the top 5 bits of the priority), State 29:28, Grp1 30,
 //! HW 31.

@@ -39,6 +39,38 @@
 //!
 //! # What the guest sees
 //!
+//! # Files
+//!
+//! `regmap` (register tables), `access` (width rules), `dist`/`redist`
+//! (frame dispatch), `irqops`/`irqwrite` (per-interrupt families),
+//! `sgi`, `ids` (TYPER/IIDR/PIDR), `irqcfg` (configuration state),
+//! `pending` ([`VcpuIrqs`]), `lr` (list register encodings), `fill`
+//! (the list register contract), `deliver` (injection, lines, fill and
+//! sync), `persist` (snapshots), `model` ([`Vgic`] and routing).
+//!
+//! # Known gaps
+//!
+//! - GICR_WAKER is modelled for the guest's handshake but a sleeping
+//!   redistributor still receives interrupts.
+//! - Pending/active reads of hardware SPIs show the model's view (queued or
+//!   in a list register at the last fill), not the physical distributor;
+//!   for any interrupt in a list register the guest's acknowledge or
+//!   deactivation is seen at the next fill.
+//! - With one list register, underflow is never requested (it would fire at
+//!   once); no-pending is requested only when that register holds a
+//!   pending interrupt.
+//! - An SPI re-routed while in a list register completes on its old vCPU;
+//!   its remaining pending state moves at that vCPU's next fill.
+//! - ICC_SGI1R_EL1 does not check the target's group (a single security
+//!   state lets it signal either); GICD_SGIR ignores NSATT. GICv2
+//!   GICD_ISACTIVER on an SGI uses the accessing vCPU as the source.
+//! - No LPIs/ITS, no extended SPI/PPI ranges, no NMIs, no GICv2-compatible
+//!   memory-mapped CPU interface for GICv3 guests, 5 priority bits.
+//! - The snapshot is a plain struct with a format number; turning it into
+//!   bytes is the snapshot layer's job.
+//!
+//! # What the guest sees
+//!
 //! GICv3 with a single security state (GICD_CTLR.DS = 1, ARE = 1), no LPIs,
 //! 10 interrupt id bits, 5 priority bits (the virtual CPU interfaces of QEMU
 //! and the GIC-400 implement 5). GICv2 without the security extensions.
@@ -54,13 +86,15 @@
 
 mod access;
 mod config;
+mod deliver;
 mod dist;
 mod effect;
 mod error;
-mod fill;
+pub mod fill;
 mod ids;
 mod irqcfg;
 mod irqops;
+mod irqwrite;
 pub mod lr;
 mod model;
 mod pending;
