@@ -69,11 +69,7 @@ pub fn build(name: &str, output: Output) -> Result<Built, String> {
     let out_dir = images_dir(name);
     fs::create_dir_all(&out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
-    let lock_path = target_dir().join("images").join(".build.lock");
-    let lock = File::create(&lock_path)
-        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
-    lock.lock()
-        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+    let lock = build_lock()?;
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -168,7 +164,24 @@ pub fn for_tests(name: &str) -> Result<Built, String> {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+/// The lock that every image build holds from its cargo call to writing its
+/// files: cargo's own lock ends with the build, and the uplifted binary
+/// (`target/<target>/release/<name>`) is shared by every feature set.
+/// Released when the file is dropped. Not reentrant: take it once.
+pub fn build_lock() -> Result<File, String> {
+    let dir = target_dir().join("images");
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let lock_path = dir.join(".build.lock");
+    let lock = File::create(&lock_path)
+        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+    Ok(lock)
+}
+
+/// Writes through a temporary file and a rename, so that a reader (a test
+/// booting the previous image) never sees a half-written file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     fs::rename(&tmp, path)

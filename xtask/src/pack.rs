@@ -75,6 +75,8 @@ pub fn virt_board(v: &Virt) -> Result<Board, String> {
 
 /// Builds the bare-metal test guest and returns its raw image.
 pub fn build_guest() -> Result<PathBuf, String> {
+    // Two tests packing at once must not truncate each other's guest.bin.
+    let _lock = crate::images::build_lock()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(workspace_root())
@@ -106,7 +108,7 @@ pub fn build_guest() -> Result<PathBuf, String> {
     let dir = target_dir().join("images").join("guest");
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let img = dir.join("guest.bin");
-    fs::write(&img, &raw.bytes).map_err(|e| format!("cannot write {}: {e}", img.display()))?;
+    crate::images::write_atomically(&img, &raw.bytes)?;
     Ok(img)
 }
 
