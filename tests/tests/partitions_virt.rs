@@ -16,9 +16,18 @@ fn boot(config: &str, gic: u8) -> Result<Qemu, TestFailure> {
     let mut v = Virt::new(&built.img);
     v.gic = gic;
     let board = pack::virt_board(&v)?;
-    let stem = Path::new(config).file_stem().and_then(|s| s.to_str()).unwrap_or("system");
+    let stem = Path::new(config)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("system");
     let out: PathBuf = bulkhead_tests::scratch(&format!("{stem}-gicv{gic}.bundle"));
-    let packed = pack::pack(&workspace_root().join(config), &board, &built, pack::mem_of(&v)?, &out)?;
+    let packed = pack::pack(
+        &workspace_root().join(config),
+        &board,
+        &built,
+        pack::mem_of(&v)?,
+        &out,
+    )?;
     v.extra = vec!["-initrd".into(), packed.path.display().to_string()];
     Qemu::virt(&v)
 }
@@ -26,12 +35,20 @@ fn boot(config: &str, gic: u8) -> Result<Qemu, TestFailure> {
 /// The number in the last `[name] heartbeat N` line so far.
 fn last_heartbeat(q: &Qemu, name: &str) -> Option<u64> {
     let prefix = format!("[{name}] heartbeat ");
-    q.lines().iter().rev().find_map(|l| l.text.split(&prefix).nth(1).and_then(|n| n.trim().parse().ok()))
+    q.lines().iter().rev().find_map(|l| {
+        l.text
+            .split(&prefix)
+            .nth(1)
+            .and_then(|n| n.trim().parse().ok())
+    })
 }
 
 fn demo(gic: u8) -> Result<(), TestFailure> {
     let q = boot("partitions/qemu-virt-demo.toml", gic)?;
-    q.wait_for("bundle: 7 entries verified, 3 partition(s) configured", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "bundle: 7 entries verified, 3 partition(s) configured",
+        DEFAULT_LIMIT,
+    )?;
     q.wait_for("[gamma] all 2 cpus online", DEFAULT_LIMIT)?;
     q.wait_for("[gamma] cpu 1 online (mpidr 0x1)", DEFAULT_LIMIT)?;
     for name in ["alpha", "beta", "gamma"] {
@@ -65,15 +82,30 @@ fn stray_accesses_are_contained() -> Result<(), TestFailure> {
     let stopped = q.wait_for("partition stopped", DEFAULT_LIMIT)?;
     // The intruder reads the bystander's memory: the abort is injected, the
     // guest's own vector sees it, and it carries on.
-    q.wait_for("partition 1 (intruder) vcpu 0: read from IPA 0x50001000 outside its map", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "partition 1 (intruder) vcpu 0: read from IPA 0x50001000 outside its map",
+        DEFAULT_LIMIT,
+    )?;
     q.wait_for("[intruder] guest: data abort at 0x50001000", DEFAULT_LIMIT)?;
-    q.wait_for("[intruder] guest: survived the abort, continuing", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "[intruder] guest: survived the abort, continuing",
+        DEFAULT_LIMIT,
+    )?;
     let before = last_heartbeat(&q, "bystander").unwrap_or(0);
     let intruder_before = last_heartbeat(&q, "intruder").unwrap_or(0);
     // The bystander and the intruder keep their heartbeat; the vandal is silent.
-    q.wait_for(format!("[bystander] heartbeat {}", before + 5).as_str(), DEFAULT_LIMIT)?;
-    q.wait_for(format!("[intruder] heartbeat {}", intruder_before + 3).as_str(), DEFAULT_LIMIT)?;
-    let late_vandal = q.lines().iter().any(|l| l.at > stopped.at + Duration::from_millis(50) && l.text.contains("[vandal]"));
+    q.wait_for(
+        format!("[bystander] heartbeat {}", before + 5).as_str(),
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        format!("[intruder] heartbeat {}", intruder_before + 3).as_str(),
+        DEFAULT_LIMIT,
+    )?;
+    let late_vandal = q
+        .lines()
+        .iter()
+        .any(|l| l.at > stopped.at + Duration::from_millis(50) && l.text.contains("[vandal]"));
     if late_vandal {
         return Err(q.failure("the vandal kept printing after it was stopped".into()));
     }

@@ -154,7 +154,7 @@ fn build(
     if dtb.len() as u64 > layout::MAX_DTB {
         return Err(perr(p, "its device tree is larger than 2 MiB"));
     }
-    check_guest_tree(p, dtb)?;
+    check_guest_tree(hw, p, dtb)?;
 
     let mem0 = p.memory().first().ok_or_else(|| perr(p, "no memory"))?;
     let protocol = match p.boot() {
@@ -274,6 +274,17 @@ fn build(
                 )?;
             }
         }
+        // GICv2: the guest's CPU interface (at the board's GICC address) is
+        // the hardware's virtual CPU interface, GICV.
+        if let Some((gicc_ipa, gicv_pa)) = gicv_map {
+            t.map(
+                pool,
+                GuestPhysAddr(gicc_ipa),
+                PhysAddr(gicv_pa),
+                0x2000,
+                S2Attrs::DEVICE,
+            )?;
+        }
         Ok(t.vttbr_el2(vmid))
     })
     .map_err(|e| perr(p, format!("stage-2 tables: {e}")))?;
@@ -359,9 +370,17 @@ fn load(at: u64, bytes: &[u8]) {
 /// configuration gives it: its memory regions exactly, and one cpu node per
 /// vCPU. (Stage 2 enforces isolation whatever the tree says; this catches a
 /// bundle packed for another configuration before the guest is misled.)
-fn check_guest_tree(p: &PartitionConfig, dtb: &[u8]) -> Result<(), SetupError> {
+fn check_guest_tree(hw: &Hardware, p: &PartitionConfig, dtb: &[u8]) -> Result<(), SetupError> {
     let tree =
         bulkhead_core::dt::parse(dtb).map_err(|e| perr(p, format!("its device tree: {e}")))?;
+    let want = hw.gic.as_ref().map(|g| g.version()).unwrap_or(0);
+    let got = tree.gic.as_ref().map(|g| g.version()).unwrap_or(0);
+    if want != got {
+        return Err(perr(
+            p,
+            format!("its device tree describes GICv{got}, this board has GICv{want} (pack the bundle for this board)"),
+        ));
+    }
     let mut want: Vec<MemRange> = p.memory().iter().map(|m| m.guest_range()).collect();
     want.sort();
     if tree.memory != want {
