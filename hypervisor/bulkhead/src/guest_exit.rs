@@ -50,6 +50,9 @@ pub fn handle_sync(frame: &mut TrapFrame) {
     };
     let mut p = cell.lock();
     p.traps += 1;
+    if let Some(s) = crate::stats::of(pid) {
+        crate::stats::bump(&s.traps);
+    }
     let outcome = if p.state != State::Running {
         Outcome::Off
     } else {
@@ -83,6 +86,9 @@ fn dispatch(
     hpfar: u64,
 ) -> Outcome {
     let ec = esr >> 26;
+    if let Some(n) = p.exits_by_class.get_mut((ec & 0x3F) as usize) {
+        *n += 1;
+    }
     match ec {
         EC_HVC64 => hypercall(p, frame),
         EC_SMC64 => {
@@ -96,6 +102,9 @@ fn dispatch(
             // may complete spuriously); WFI waits for an interrupt.
             if esr & 1 == 0 {
                 p.idle_waits += 1;
+                if let Some(s) = crate::stats::of(p.id) {
+                    crate::stats::bump(&s.wfi);
+                }
                 Outcome::Idle
             } else {
                 Outcome::Resume
@@ -297,6 +306,9 @@ fn violation(
     instruction: bool,
 ) -> Outcome {
     p.faults += 1;
+    if let Some(s) = crate::stats::of(p.id) {
+        crate::stats::bump(&s.faults);
+    }
     let now = crate::arch::cpu::uptime_us();
     let (start, count) = p.storm_window;
     p.storm_window = if now.saturating_sub(start) > 1_000_000 {
@@ -390,7 +402,32 @@ fn hypercall(p: &mut Partition, frame: &mut TrapFrame) -> Outcome {
         },
         PsciCall::CpuOff => return Outcome::Off,
         PsciCall::SystemOff => {
-            println!("partition {} ({}): system off", p.id, p.name);
+            let irqs: alloc::vec::Vec<alloc::string::String> = p
+                .irq_counts
+                .iter()
+                .map(|(i, n)| alloc::format!("{i}:{n}"))
+                .collect();
+            let exits: alloc::vec::Vec<alloc::string::String> = p
+                .exits_by_class
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(ec, n)| alloc::format!("{ec:#x}:{n}"))
+                .collect();
+            println!(
+                "partition {} ({}): exits by class {}",
+                p.id,
+                p.name,
+                exits.join(" ")
+            );
+            println!(
+                "partition {} ({}): system off after {} traps, {} idle waits; interrupts {}",
+                p.id,
+                p.name,
+                p.traps,
+                p.idle_waits,
+                irqs.join(" ")
+            );
             p.state = State::Stopped;
             return Outcome::Off;
         }

@@ -43,6 +43,8 @@ mod setup;
 #[cfg(target_os = "none")]
 mod smp;
 #[cfg(target_os = "none")]
+mod stats;
+#[cfg(target_os = "none")]
 mod trap;
 #[cfg(target_os = "none")]
 mod vconsole;

@@ -59,6 +59,9 @@ pub struct Partition {
     pub traps: u64,
     /// WFI traps: times the guest went idle.
     pub idle_waits: u64,
+    /// Synchronous exits by exception class (ESR_EL2.EC), for the status
+    /// view and for finding what a guest costs.
+    pub exits_by_class: [u64; 64],
     /// Start (µs since reset) and count of the current one-second window
     /// of faults, for exception-storm detection.
     pub storm_window: (u64, u32),

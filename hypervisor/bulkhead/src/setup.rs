@@ -75,10 +75,12 @@ pub fn start_partitions(
     keep_out: &[(&str, MemRange)],
 ) -> Result<Vec<MemRange>, SetupError> {
     let bundle = Bundle::parse(bytes).map_err(SetupError::Bundle)?;
+    // Every entry is hashed exactly once, here; the payloads used below
+    // are the ones just verified.
     bundle.verify_all().map_err(SetupError::Bundle)?;
     let config_entry = bundle.config().ok_or(SetupError::NoConfig)?;
-    let raw = bulkhead_config::decode(config_entry.verify().map_err(SetupError::Bundle)?)
-        .map_err(SetupError::Decode)?;
+    let raw =
+        bulkhead_config::decode(config_entry.unverified_payload()).map_err(SetupError::Decode)?;
     let constraints = keep_out.iter().fold(
         Constraints::new()
             .max_cpus(arch::MAX_CPUS)
@@ -111,6 +113,7 @@ pub fn start_partitions(
             vcpu::assign(core, p.id, v);
         }
     }
+    crate::stats::init(partitions.len(), crate::arch::cpu::counter_hz());
     partition::install(partitions);
     // The physical side of each partition's interrupts, as its virtual GIC
     // says at reset (all masked, routed to vCPU 0's core).
@@ -142,15 +145,15 @@ fn build(
     let kernel = bundle
         .find(kind, pidx)
         .ok_or_else(|| perr(p, "the bundle has no image for it"))?;
-    let kernel = kernel.verify().map_err(SetupError::Bundle)?;
+    let kernel = kernel.unverified_payload();
     let ramdisk = match bundle.find(Kind::Ramdisk, pidx) {
-        Some(e) => Some(e.verify().map_err(SetupError::Bundle)?),
+        Some(e) => Some(e.unverified_payload()),
         None => None,
     };
     let dtb = bundle
         .find(Kind::Dtb, pidx)
         .ok_or_else(|| perr(p, "the bundle has no device tree for it"))?;
-    let dtb = dtb.verify().map_err(SetupError::Bundle)?;
+    let dtb = dtb.unverified_payload();
     if dtb.len() as u64 > layout::MAX_DTB {
         return Err(perr(p, "its device tree is larger than 2 MiB"));
     }
@@ -352,6 +355,7 @@ fn build(
         ppi_want: alloc::vec![0; vcpus],
         irq_counts: alloc::collections::BTreeMap::new(),
         idle_waits: 0,
+        exits_by_class: [0; 64],
     })
 }
 

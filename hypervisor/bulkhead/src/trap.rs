@@ -17,6 +17,10 @@ pub extern "C" fn trap_entry(frame: &mut TrapFrame, raw_kind: u64) {
             // (HCR_EL2.IMO, FMO): see `virq`.
             TrapKind::Irq | TrapKind::Fiq => {
                 let me = crate::vcpu::current();
+                if let Some(s) = me.partition.and_then(crate::stats::of) {
+                    crate::stats::bump(&s.traps);
+                    crate::stats::bump(&s.irqs);
+                }
                 crate::virq::irq_from_guest(me.partition, me.vcpu);
             }
             TrapKind::SError => crate::guest_exit::handle_serror(frame),

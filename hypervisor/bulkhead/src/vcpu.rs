@@ -80,6 +80,9 @@ pub fn post_start(
             c.power = Power::OnPending { entry, context };
             drop(c);
             cpu::send_event();
+            if let Some(g) = crate::gic::get() {
+                g.kick(core);
+            }
             Ok(())
         }
     }
@@ -123,7 +126,19 @@ pub fn run_core() -> ! {
                 slot.lock().power = Power::Off;
             }
         }
-        cpu::wait_for_event();
+        // Sleep until a kick (the GIC's SGI, pending but masked at EL2,
+        // wakes the core) or, before the GIC is up, an event. An idle core
+        // executes nothing meanwhile.
+        if crate::gic::get().is_some() {
+            cpu::wait_for_interrupt();
+            // Take what woke us here, at EL2: the kick, the console, or a
+            // device interrupt of this core's (off) vCPU, which the model
+            // keeps pending until the vCPU runs again.
+            let me = current();
+            crate::virq::irq_from_guest(me.partition, me.vcpu);
+        } else {
+            cpu::wait_for_event();
+        }
     }
 }
 

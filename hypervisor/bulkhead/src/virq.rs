@@ -105,6 +105,12 @@ pub fn sync(p: &mut Partition, v: usize) {
             applied.store(want, Ordering::Relaxed);
         }
     }
+    // Nothing pending, active or placed for this vCPU: the list registers
+    // hold nothing of ours and there is nothing to place. Most traps (MMIO,
+    // hypercalls) take this path.
+    if p.vgic.vcpu_irqs(v).is_none_or(|q| q.is_empty()) {
+        return;
+    }
     let n = g.lr_count().min(16);
     let mut lrs = [0u64; 16];
     for (i, lr) in lrs.iter_mut().enumerate().take(n) {
