@@ -184,8 +184,7 @@ pub extern "C" fn primary_main(dtb: usize, current_el: u64) -> ! {
         .position(|c| c.lock().console.is_some())
     {
         if let Some(intid) = hw.console().and_then(|u| u.interrupt) {
-            crate::console_in::set_focus(first);
-            crate::console_in::enable(intid.intid.0);
+            crate::console_in::enable(intid.intid.0, crate::partition::all().len(), first);
             println!("console: input goes to partition {first}; Ctrl-A then a digit switches");
         }
     }

@@ -3,6 +3,7 @@
 use crate::arch::cpu;
 use crate::pl011::Pl011;
 use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, Ordering};
 use spin::Mutex;
 
 static CONSOLE: Mutex<Option<Pl011>> = Mutex::new(None);
@@ -25,9 +26,17 @@ pub fn base() -> Option<usize> {
 
 pub fn print(args: core::fmt::Arguments) {
     if let Some(uart) = CONSOLE.lock().as_mut() {
+        // A line of the focused partition is open: end it, so this line
+        // starts at the left; the partition's next byte repeats its prefix.
+        if !RAW_AT_LINE_START.swap(true, Ordering::Relaxed) {
+            let _ = uart.write_str("\n");
+        }
         let _ = uart.write_fmt(args);
     }
 }
+
+/// Whether the focused partition's raw output is at the start of a line.
+static RAW_AT_LINE_START: AtomicBool = AtomicBool::new(true);
 
 /// For the fault and panic paths: if the lock stays taken (the fault may
 /// have happened while this very core held it), print anyway rather than
@@ -63,18 +72,18 @@ pub fn enable_rx_irq() {
 /// Output of the focused partition, byte by byte: `[name] ` starts each
 /// line, control characters other than newline, carriage return,
 /// backspace, tab and escape are dropped.
-pub fn raw_output(name: &str, at_line_start: &mut bool, byte: u8) {
+pub fn raw_output(name: &str, byte: u8) {
     let mut guard = CONSOLE.lock();
     let Some(uart) = guard.as_mut() else { return };
-    if *at_line_start && byte != b'\r' {
+    if RAW_AT_LINE_START.load(Ordering::Relaxed) && byte != b'\r' {
         let _ = write!(uart, "{} [{name}] ", Stamp);
-        *at_line_start = false;
+        RAW_AT_LINE_START.store(false, Ordering::Relaxed);
     }
     match byte {
         b'\n' => {
             uart.put(b'\r');
             uart.put(b'\n');
-            *at_line_start = true;
+            RAW_AT_LINE_START.store(true, Ordering::Relaxed);
         }
         b'\r' => {}
         0x08 | b'\t' | 0x1b | 0x20..=0x7e => uart.put(byte),

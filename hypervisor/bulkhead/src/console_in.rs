@@ -1,23 +1,26 @@
-//! Typed input on Bulkhead's console, and which partition receives it.
+//! Typed input on Bulkhead's console: which partition receives it, and the
+//! command mode.
 //!
 //! Input goes to the partition that has the focus (the first one with an
 //! emulated console at boot). `Ctrl-A` then a digit moves the focus to that
-//! partition; `Ctrl-A Ctrl-A` sends one `Ctrl-A` on. The focused
-//! partition's output is shown as it comes (a shell prompt has no newline);
-//! the others' a line at a time.
+//! partition; `Ctrl-A c` enters command mode (`list`, `status`, `stop`,
+//! `start`, `restart`, ...; Enter runs the line, `Ctrl-A` leaves);
+//! `Ctrl-A Ctrl-A` sends one `Ctrl-A` on. The escape handling is
+//! `bulkhead_core::mgmt::ConsoleMux`, host-tested. The focused partition's
+//! output is shown as it comes (a shell prompt has no newline); the others'
+//! a line at a time.
 
 use crate::partition;
 use crate::println;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use bulkhead_core::mgmt::{ConsoleMux, MuxAction};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use spin::Mutex;
 
-const CTRL_A: u8 = 0x01;
 const NONE: u32 = u32::MAX;
 
 static IRQ: AtomicU32 = AtomicU32::new(NONE);
 static FOCUS: AtomicUsize = AtomicUsize::new(usize::MAX);
-static ESCAPE: AtomicBool = AtomicBool::new(false);
-static DRAIN: Mutex<()> = Mutex::new(());
+static MUX: Mutex<Option<ConsoleMux>> = Mutex::new(None);
 
 /// The console UART's interrupt, once input is enabled.
 pub fn irq() -> Option<u32> {
@@ -27,9 +30,17 @@ pub fn irq() -> Option<u32> {
     }
 }
 
-/// Starts taking input: the UART's receive interrupt on, routed to the
-/// boot core (where the distributor routes every SPI by default).
-pub fn enable(intid: u32) {
+/// Starts taking input for `partitions` partitions, `focus` first: the
+/// UART's receive interrupt on, routed to the boot core.
+pub fn enable(intid: u32, partitions: usize, focus: usize) {
+    let mut mux = ConsoleMux::new(partitions);
+    if focus != 0 && focus < 10 {
+        // ConsoleMux starts at partition 0; move it to `focus`.
+        let _ = mux.feed(bulkhead_core::mgmt::CTRL_A);
+        let _ = mux.feed(b'0' + focus as u8);
+    }
+    *MUX.lock() = Some(mux);
+    FOCUS.store(focus, Ordering::Relaxed);
     IRQ.store(intid, Ordering::Relaxed);
     crate::console::enable_rx_irq();
     if let Some(g) = crate::gic::get() {
@@ -47,26 +58,22 @@ pub fn focus() -> Option<usize> {
     }
 }
 
-pub fn set_focus(id: usize) {
-    FOCUS.store(id, Ordering::Relaxed);
-}
-
 /// Reads every byte the UART holds and hands it on.
 pub fn drain() {
-    let Some(_guard) = DRAIN.try_lock() else {
-        return;
-    };
     while let Some(b) = crate::console::try_read() {
-        if ESCAPE.swap(false, Ordering::Relaxed) {
-            match b {
-                CTRL_A => deliver(CTRL_A),
-                b'0'..=b'9' => switch(usize::from(b - b'0')),
-                _ => {}
-            }
-        } else if b == CTRL_A {
-            ESCAPE.store(true, Ordering::Relaxed);
-        } else {
-            deliver(b);
+        let action = match MUX.try_lock() {
+            Some(mut m) => m.as_mut().map(|m| m.feed(b)).unwrap_or(MuxAction::Nothing),
+            None => return,
+        };
+        match action {
+            MuxAction::ToPartition(i, byte) => deliver(i, byte),
+            MuxAction::Switch(i) => switch(i),
+            MuxAction::Command(line) => crate::supervise::run_command(&line),
+            MuxAction::Echo(bytes) => crate::console::print(format_args!(
+                "{}",
+                core::str::from_utf8(bytes.as_bytes()).unwrap_or("")
+            )),
+            MuxAction::Nothing => {}
         }
     }
 }
@@ -75,15 +82,15 @@ fn switch(id: usize) {
     match partition::get(id) {
         Some(cell) => {
             let name = cell.lock().name.clone();
-            set_focus(id);
+            FOCUS.store(id, Ordering::Relaxed);
             println!("bulkhead: console input goes to partition {id} ({name})");
         }
         None => println!("bulkhead: no partition {id}"),
     }
 }
 
-fn deliver(b: u8) {
-    let Some(cell) = focus().and_then(partition::get) else {
+fn deliver(id: usize, b: u8) {
+    let Some(cell) = partition::get(id) else {
         return;
     };
     let mut p = cell.lock();

@@ -31,6 +31,8 @@ mod log;
 #[cfg(target_os = "none")]
 mod memory;
 #[cfg(target_os = "none")]
+mod mgmt_host;
+#[cfg(target_os = "none")]
 mod panic;
 #[cfg(target_os = "none")]
 mod partition;
@@ -44,6 +46,8 @@ mod setup;
 mod smp;
 #[cfg(target_os = "none")]
 mod stats;
+#[cfg(target_os = "none")]
+mod supervise;
 #[cfg(target_os = "none")]
 mod trap;
 #[cfg(target_os = "none")]

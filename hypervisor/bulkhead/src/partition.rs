@@ -27,8 +27,19 @@ pub enum FaultPolicy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     Running,
-    /// Stopped by SYSTEM_OFF, by policy, or on request.
+    /// Its vCPUs are leaving; `supervise::tick` reloads and starts it.
+    Restarting,
+    /// Stopped by SYSTEM_OFF, by policy, held, or on request.
     Stopped,
+}
+
+/// What a restart needs to boot the partition again from scratch: the
+/// memory to scrub and the pristine images (slices of the boot bundle,
+/// which stays in memory untouched) with where they go.
+pub struct BootImage {
+    pub scrub: Vec<MemRange>,
+    pub loads: Vec<(u64, &'static [u8])>,
+    pub vgic: bulkhead_core::vgic::VgicConfig,
 }
 
 /// The emulated console of a partition without a physical UART.
@@ -77,6 +88,30 @@ pub struct Partition {
     pub ppi_want: Vec<u32>,
     /// Physical interrupts delivered to the partition, by INTID.
     pub irq_counts: alloc::collections::BTreeMap<u32, u64>,
+    /// The restart policy and lifecycle (`bulkhead_core::supervisor`).
+    pub sup: bulkhead_core::supervisor::Supervisor,
+    /// May use the management hypercalls.
+    pub manager: bool,
+    pub boot: BootImage,
+}
+
+impl Partition {
+    /// Back to the state of a fresh boot, for a restart: virtual GIC,
+    /// emulated console, linked PPIs, storm window.
+    pub fn reset_runtime(&mut self) {
+        if let Ok(v) = bulkhead_core::vgic::Vgic::new(self.boot.vgic.clone()) {
+            self.vgic = v;
+        }
+        if let Some(c) = self.console.as_mut() {
+            c.uart = VirtPl011::default();
+            c.line = LineBuffer::new();
+        }
+        for w in self.ppi_want.iter_mut() {
+            *w = 0;
+        }
+        self.storm_window = (0, 0);
+        self.reset_requested = false;
+    }
 }
 
 /// More faults than this within one second is an exception storm: the

@@ -7,7 +7,7 @@
 //! validated again against the device tree this board handed over.
 
 use crate::arch::{self, cache};
-use crate::partition::{self, EmulatedConsole, FaultPolicy, Partition, State};
+use crate::partition::{self, BootImage, EmulatedConsole, FaultPolicy, Partition, State};
 use crate::vconsole::LineBuffer;
 use crate::{memory, println, smp, vcpu};
 use alloc::format;
@@ -19,6 +19,7 @@ use bulkhead_core::addr::{GuestPhysAddr, MemRange, PhysAddr};
 use bulkhead_core::hw::Hardware;
 use bulkhead_core::layout::{self, Protocol};
 use bulkhead_core::pagetable::{S2Attrs, Stage2Config, Stage2Table};
+use bulkhead_core::supervisor::{OnFault, Policy as SupPolicy, RestartLimits, Supervisor};
 use bulkhead_core::vgic::{GicVersion, OwnedSpi, SpiKind, Vgic, VgicConfig};
 use bulkhead_core::vpl011::VirtPl011;
 
@@ -71,7 +72,7 @@ pub fn bundle_bytes(hw: &Hardware) -> Option<&'static [u8]> {
 /// it before any partition runs. Returns the memory the partitions own.
 pub fn start_partitions(
     hw: &Hardware,
-    bytes: &[u8],
+    bytes: &'static [u8],
     keep_out: &[(&str, MemRange)],
 ) -> Result<Vec<MemRange>, SetupError> {
     let bundle = Bundle::parse(bytes).map_err(SetupError::Bundle)?;
@@ -131,7 +132,7 @@ pub fn start_partitions(
 fn build(
     hw: &Hardware,
     config: &SystemConfig,
-    bundle: &Bundle<'_>,
+    bundle: &Bundle<'static>,
     index: usize,
     p: &PartitionConfig,
     order: &[&bulkhead_core::hw::Cpu],
@@ -178,6 +179,11 @@ fn build(
     // map of RAM) and clean them to the point of coherency: the guest
     // starts with its MMU and caches off.
     let to_host = |ipa: GuestPhysAddr| -> u64 { mem0.host.base.0 + (ipa.0 - mem0.guest.0) };
+    let mut loads: Vec<(u64, &'static [u8])> =
+        alloc::vec![(to_host(lay.kernel), kernel), (to_host(lay.dtb), dtb)];
+    if let (Some((at, _)), Some(rd)) = (lay.initrd, ramdisk) {
+        loads.push((to_host(at), rd));
+    }
     load(to_host(lay.kernel), kernel);
     load(to_host(lay.dtb), dtb);
     if let (Some((at, _)), Some(rd)) = (lay.initrd, ramdisk) {
@@ -246,12 +252,13 @@ fn build(
             )
         }
     };
-    let vgic = Vgic::new(VgicConfig {
+    let vgic_config = VgicConfig {
         version,
         vcpus,
         spis,
-    })
-    .map_err(|e| perr(p, format!("virtual GIC: {e:?}")))?;
+    };
+    let vgic =
+        Vgic::new(vgic_config.clone()).map_err(|e| perr(p, format!("virtual GIC: {e:?}")))?;
 
     // Stage 2: RAM as normal memory, passed-through devices as device
     // memory, nothing else. The emulated console and distributor stay
@@ -305,6 +312,27 @@ fn build(
         bulkhead_config::FaultPolicy::InjectAbort => FaultPolicy::InjectAbort,
         bulkhead_config::FaultPolicy::Restart(_) => FaultPolicy::Restart,
     };
+    let on_fault = match p.on_fault() {
+        bulkhead_config::FaultPolicy::Stop => OnFault::Stop,
+        bulkhead_config::FaultPolicy::InjectAbort => OnFault::InjectAbort,
+        bulkhead_config::FaultPolicy::Restart(r) => OnFault::Restart(RestartLimits {
+            max: r.max,
+            window_ms: r.window_ms,
+            min_uptime_ms: r.min_uptime_ms,
+        }),
+    };
+    let sup = Supervisor::new(
+        SupPolicy {
+            on_fault,
+            watchdog_ms: p.watchdog_ms(),
+        },
+        crate::arch::cpu::uptime_us(),
+    );
+    let boot = BootImage {
+        scrub: p.memory().iter().map(|m| m.host).collect(),
+        loads,
+        vgic: vgic_config,
+    };
     let cores = p
         .cpus()
         .iter()
@@ -356,6 +384,9 @@ fn build(
         irq_counts: alloc::collections::BTreeMap::new(),
         idle_waits: 0,
         exits_by_class: [0; 64],
+        sup,
+        boot,
+        manager: p.is_manager(),
     })
 }
 

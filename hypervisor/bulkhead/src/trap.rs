@@ -22,6 +22,14 @@ pub extern "C" fn trap_entry(frame: &mut TrapFrame, raw_kind: u64) {
                     crate::stats::bump(&s.irqs);
                 }
                 crate::virq::irq_from_guest(me.partition, me.vcpu);
+                // Kicked because the partition stopped or restarts: leave.
+                let running = me
+                    .partition
+                    .and_then(crate::partition::get)
+                    .is_some_and(|c| c.lock().state == crate::partition::State::Running);
+                if !running {
+                    crate::vcpu::off_and_wait();
+                }
             }
             TrapKind::SError => crate::guest_exit::handle_serror(frame),
         },

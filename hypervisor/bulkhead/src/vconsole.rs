@@ -14,16 +14,11 @@ const MAX_LINE: usize = 240;
 
 pub struct LineBuffer {
     line: Vec<u8>,
-    /// Raw mode (focused): the next byte starts a new line.
-    at_line_start: bool,
 }
 
 impl LineBuffer {
     pub const fn new() -> Self {
-        Self {
-            line: Vec::new(),
-            at_line_start: true,
-        }
+        Self { line: Vec::new() }
     }
 
     /// Adds a byte the partition wrote; prints the line when it ends, or
@@ -31,7 +26,7 @@ impl LineBuffer {
     /// no newline).
     pub fn push(&mut self, name: &str, byte: u8, focused: bool) {
         if focused {
-            crate::console::raw_output(name, &mut self.at_line_start, byte);
+            crate::console::raw_output(name, byte);
             return;
         }
         match byte {

@@ -26,6 +26,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 /// The maintenance interrupt (PPI 25 on every board Bulkhead knows; the
 /// device tree's value is checked at boot).
 pub const MAINTENANCE: u32 = 25;
+/// The EL2 physical timer's PPI: Bulkhead's own alarm (`supervise::tick`).
+pub const HYP_TIMER: u32 = 26;
 /// PPIs that are linked to hardware for the guest: the virtual timer.
 pub const VTIMER: u32 = 27;
 /// PPIs whose physical enable follows the guest's virtual enable.
@@ -170,10 +172,15 @@ pub fn irq_from_guest(pid: Option<usize>, v: usize) {
         }
     }
     let mut console = false;
+    let mut tick = false;
     let mut cell = pid.and_then(crate::partition::get).map(|c| c.lock());
     for intid in taken {
         match intid {
             KICK_SGI | MAINTENANCE => g.deactivate(intid),
+            HYP_TIMER => {
+                g.deactivate(intid);
+                tick = true;
+            }
             _ if Some(intid) == console_in::irq() => {
                 g.deactivate(intid);
                 console = true;
@@ -196,6 +203,11 @@ pub fn irq_from_guest(pid: Option<usize>, v: usize) {
                 }
             }
         }
+    }
+    if tick {
+        drop(cell);
+        crate::supervise::tick();
+        cell = pid.and_then(crate::partition::get).map(|c| c.lock());
     }
     if console {
         // Typed input may go to any partition, this one included: take no

@@ -9,6 +9,7 @@ pub mod guest;
 pub mod mmu;
 pub mod psci;
 pub mod smp_boot;
+pub mod timer;
 pub mod vectors;
 
 pub use entry::bulkhead_secondary_entry;

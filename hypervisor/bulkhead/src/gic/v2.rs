@@ -8,6 +8,7 @@ use core::sync::atomic::{AtomicU8, Ordering};
 use tock_registers::interfaces::{Readable, Writeable};
 
 const MAINTENANCE_PPI: u32 = 25;
+const HYP_TIMER_PPI: u32 = 26;
 /// GICD_TYPER.SecurityExtn: when set and we run non-secure, GICC_CTLR has
 /// the non-secure layout.
 const TYPER_SECURITY_EXTN: u32 = 1 << 10;
@@ -79,7 +80,7 @@ impl GicV2 {
             }
         }
         if let Some(r) = self.gicd.isenabler.first() {
-            r.set((1 << KICK_SGI) | (1 << MAINTENANCE_PPI));
+            r.set((1 << KICK_SGI) | (1 << MAINTENANCE_PPI) | (1 << HYP_TIMER_PPI));
         }
         self.gicc.pmr.set(0xFF);
         let secure_split = self.gicd.typer.get() & TYPER_SECURITY_EXTN != 0;

@@ -18,6 +18,7 @@ const CTLR_RWP: u32 = 1 << 31;
 const CTLR_ARE: u32 = 1 << 4;
 const CTLR_ENABLE_GRP1: u32 = 1 << 1;
 const MAINTENANCE_PPI: u32 = 25;
+const HYP_TIMER_PPI: u32 = 26;
 const SPIN_LIMIT: u32 = 1_000_000;
 
 pub struct GicV3 {
@@ -131,7 +132,8 @@ impl GicV3 {
             for p in sgi.ipriorityr.iter() {
                 p.set(u32::from_ne_bytes([PRIORITY; 4]));
             }
-            sgi.isenabler0.set((1 << KICK_SGI) | (1 << MAINTENANCE_PPI));
+            sgi.isenabler0
+                .set((1 << KICK_SGI) | (1 << MAINTENANCE_PPI) | (1 << HYP_TIMER_PPI));
         }
         // System register interface on, EL1 may use it too (Enable), and
         // it stays on (SRE): the guest's ICC_* accesses go to ICV_*.

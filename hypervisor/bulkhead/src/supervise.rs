@@ -1,0 +1,213 @@
+//! The partition lifecycle at run time: carries out what each partition's
+//! supervisor (`bulkhead_core::supervisor`, host-tested) decides.
+//!
+//! - Stop, hold, restart: the partition's state leaves `Running` and its
+//!   cores are kicked; each vCPU goes off at its next exit to EL2 (a kick is
+//!   an interrupt, taken at EL2 whatever the guest masks).
+//! - Restart: once every vCPU of the partition is off and the back-off has
+//!   passed, [`tick`] reloads the partition from the pristine images in the
+//!   boot bundle (memory scrubbed first, the virtual GIC and the emulated
+//!   console reset) and releases vCPU 0.
+//! - The EL2 physical timer of whichever core last changed a deadline fires
+//!   at the earliest one (restart back-off, watchdog period), and [`tick`]
+//!   runs then; with no deadline the timer is off and costs nothing.
+
+use crate::arch::{cache, cpu};
+use crate::partition::{self, Partition, State};
+use crate::{println, vcpu};
+use bulkhead_core::supervisor::{Decision, Event, FaultKind};
+
+/// Hands `event` to the partition's supervisor and carries out the
+/// decision. Called with the partition locked, on any core.
+pub fn decide(p: &mut Partition, event: Event) -> Decision {
+    let now = cpu::uptime_us();
+    let d = p.sup.handle(now, event);
+    match d {
+        Decision::Restart { not_before, .. } => {
+            println!(
+                "partition {} ({}): restarting ({})",
+                p.id,
+                p.name,
+                event_name(event)
+            );
+            p.state = State::Restarting;
+            park(p);
+            arm_timer(not_before.max(now + 1_000));
+        }
+        Decision::Stop => {
+            println!(
+                "partition {} ({}): stopped ({})",
+                p.id,
+                p.name,
+                event_name(event)
+            );
+            p.state = State::Stopped;
+            park(p);
+        }
+        Decision::Hold => {
+            let c = p.sup.counters();
+            println!(
+                "partition {} ({}): held after {} restarts ({}); `start {}` runs it again",
+                p.id,
+                p.name,
+                c.restarts,
+                event_name(event),
+                p.name
+            );
+            p.state = State::Stopped;
+            park(p);
+        }
+        Decision::InjectAbort | Decision::Nothing => {}
+    }
+    rearm(p);
+    d
+}
+
+fn event_name(e: Event) -> &'static str {
+    match e {
+        Event::GuestReset => "the guest asked for a reset",
+        Event::SystemOff => "the guest powered off",
+        Event::Fault(FaultKind::StageTwo) => "stage-2 fault",
+        Event::Fault(FaultKind::ExceptionStorm) => "exception storm",
+        Event::Fault(FaultKind::GuestPanic { .. }) => "guest panic",
+        Event::Fault(FaultKind::Unhandled) => "unhandled exception",
+        Event::WatchdogExpired => "watchdog expired",
+        Event::WatchdogKick => "watchdog kick",
+        Event::ManagementRestart => "management restart",
+        Event::ManagementStop => "management stop",
+        Event::ManagementStart => "management start",
+    }
+}
+
+/// Makes every vCPU of `p` that runs on another core exit to EL2, where it
+/// sees the partition is no longer running and goes off.
+fn park(p: &Partition) {
+    let here = cpu::index();
+    if let Some(g) = crate::gic::get() {
+        for &core in &p.cores {
+            if core != here && vcpu::power_of(core) != Some(vcpu::Power::Off) {
+                g.kick(core);
+            }
+        }
+    }
+}
+
+/// Programs this core's EL2 timer for the partition's next deadline (the
+/// watchdog), if it has one.
+fn rearm(p: &Partition) {
+    if let Some(at) = p.sup.next_deadline() {
+        arm_timer(at);
+    }
+}
+
+fn arm_timer(at_us: u64) {
+    crate::arch::timer::arm_hyp_timer_at_us(at_us);
+}
+
+/// Runs on the EL2 timer: watchdogs, and restarts whose vCPUs are all off
+/// and whose back-off has passed.
+pub fn tick() {
+    crate::arch::timer::disarm_hyp_timer();
+    let now = cpu::uptime_us();
+    let mut next: Option<u64> = None;
+    for cell in partition::all() {
+        let Some(mut p) = cell.try_lock() else {
+            // Busy on another core: look again soon.
+            next = Some(next.map_or(now + 5_000, |n| n.min(now + 5_000)));
+            continue;
+        };
+        if let Some(ev) = p.sup.tick(now) {
+            decide(&mut p, ev);
+        }
+        if p.state == State::Restarting {
+            let all_off = p
+                .cores
+                .iter()
+                .all(|&c| vcpu::power_of(c) == Some(vcpu::Power::Off));
+            let due = p.sup.next_deadline().is_none_or(|d| d <= now) || restart_due(&p, now);
+            if all_off && due {
+                reload(&mut p);
+            } else {
+                if !all_off {
+                    park(&p);
+                }
+                next = Some(next.map_or(now + 2_000, |n| n.min(now + 2_000)));
+            }
+        }
+        if let Some(d) = p.sup.next_deadline() {
+            next = Some(next.map_or(d, |n| n.min(d)));
+        }
+    }
+    if let Some(at) = next {
+        arm_timer(at.max(now + 500));
+    }
+}
+
+fn restart_due(p: &Partition, now: u64) -> bool {
+    match p.sup.state() {
+        bulkhead_core::supervisor::State::Restarting { not_before, .. } => now >= not_before,
+        _ => false,
+    }
+}
+
+/// Scrubs the partition's memory, reloads its pristine images, resets its
+/// virtual devices and releases vCPU 0.
+fn reload(p: &mut Partition) {
+    let t0 = cpu::uptime_us();
+    for r in &p.boot.scrub {
+        // SAFETY: the range is the partition's own memory (validated at
+        // boot), covered by the EL2 map; all its vCPUs are off, so nothing
+        // else reads or writes it now.
+        unsafe { core::ptr::write_bytes(r.base.0 as *mut u8, 0, r.size as usize) };
+    }
+    for (at, bytes) in &p.boot.loads {
+        // SAFETY: as above; the images come from the boot bundle, which no
+        // partition's memory overlaps.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), *at as *mut u8, bytes.len()) };
+    }
+    for r in &p.boot.scrub {
+        cache::clean_to_poc(r.base.0 as usize, r.size as usize);
+    }
+    p.reset_runtime();
+    let now = cpu::uptime_us();
+    match p.sup.started(now) {
+        Ok(generation) => {
+            p.state = State::Running;
+            let fx = p.vgic.hw_state();
+            crate::virq::apply(p, &fx);
+            println!(
+                "partition {} ({}): restarted as generation {} in {} ms",
+                p.id,
+                p.name,
+                generation.0,
+                (now - t0) / 1000
+            );
+            if let Some(&core) = p.cores.first() {
+                let _ = vcpu::post_start(core, p.entry, p.dtb);
+            }
+        }
+        Err(e) => println!("partition {} ({}): cannot restart yet: {e:?}", p.id, p.name),
+    }
+}
+
+/// Runs a management command typed on the console.
+pub fn run_command(line: &str) {
+    use bulkhead_core::mgmt;
+    let response = match mgmt::parse_command(line) {
+        Ok(cmd) => {
+            let mut host = crate::mgmt_host::ConsoleHost::new();
+            mgmt::execute(&mut host, &cmd)
+        }
+        Err(e) => mgmt::Response::error(&alloc::format!("{e}")),
+    };
+    // Plain lines, no time stamp: a host tool reads until `ok`/`error: `.
+    crate::console::print(format_args!("{}", response.render().replace('\r', "")));
+}
+
+pub fn guest_fault_kind(storm: bool) -> FaultKind {
+    if storm {
+        FaultKind::ExceptionStorm
+    } else {
+        FaultKind::StageTwo
+    }
+}
