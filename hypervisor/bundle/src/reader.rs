@@ -3,7 +3,7 @@
 use crate::entry::{Entry, TableEntry};
 use crate::error::BundleError;
 use crate::format::{header as hdr, Kind, ENTRY_SIZE, HEADER_SIZE, PAYLOAD_ALIGN};
-use crate::hash::sha256_of;
+use crate::hash::{sha256, sha256_of};
 use crate::header::{table_end, Header};
 use alloc::vec::Vec;
 
@@ -96,6 +96,21 @@ impl<'a> Bundle<'a> {
     pub fn verify_all(&self) -> Result<(), BundleError> {
         self.entries.iter().try_for_each(|e| e.verify().map(|_| ()))
     }
+
+    /// [`Bundle::verify_all`] with the caller's SHA-256 (see
+    /// [`Entry::verify_with`]); the first mismatch is returned.
+    pub fn verify_all_with(&self, hash: &dyn Fn(&[u8]) -> [u8; 32]) -> Result<(), BundleError> {
+        self.entries
+            .iter()
+            .try_for_each(|e| e.verify_with(hash).map(|_| ()))
+    }
+
+    /// The SHA-256 that [`Bundle::verify_all`] uses (the portable `sha2`
+    /// code): the fallback for a caller whose own implementation cannot
+    /// run on this CPU.
+    pub fn sha256(data: &[u8]) -> [u8; 32] {
+        sha256(data)
+    }
 }
 
 /// The checks on one entry that need the bundle's bytes.
@@ -160,4 +175,60 @@ fn check_no_overlap(entries: &[Entry<'_>]) -> Result<(), BundleError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bundle;
+    use crate::{BundleBuilder, BundleError, Kind};
+    use core::cell::Cell;
+
+    fn two_entries() -> Vec<u8> {
+        let mut b = BundleBuilder::new();
+        b.add(Kind::Config, None, b"config".to_vec()).unwrap();
+        b.add(Kind::Kernel, Some(0), vec![7u8; 5000]).unwrap();
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn verify_all_with_uses_the_given_hash() {
+        let bytes = two_entries();
+        let b = Bundle::parse(&bytes).unwrap();
+        let calls = Cell::new(0usize);
+        let seen = Cell::new(0usize);
+        let counting = |data: &[u8]| {
+            calls.set(calls.get() + 1);
+            seen.set(seen.get() + data.len());
+            Bundle::sha256(data)
+        };
+        b.verify_all_with(&counting).unwrap();
+        assert_eq!(calls.get(), 2);
+        assert_eq!(seen.get(), 6 + 5000);
+        let k = b.find(Kind::Kernel, Some(0)).unwrap();
+        assert_eq!(k.verify_with(&counting).unwrap(), &[7u8; 5000][..]);
+        assert_eq!(calls.get(), 3);
+        // The plain forms still agree.
+        b.verify_all().unwrap();
+        assert_eq!(Bundle::sha256(b"abc")[..4], [0xba, 0x78, 0x16, 0xbf]);
+    }
+
+    #[test]
+    fn a_wrong_hash_is_refused() {
+        let bytes = two_entries();
+        let b = Bundle::parse(&bytes).unwrap();
+        let wrong = |data: &[u8]| {
+            let mut d = Bundle::sha256(data);
+            d[31] ^= 1;
+            d
+        };
+        match b.verify_all_with(&wrong) {
+            Err(BundleError::HashMismatch { entry }) => assert_eq!(entry.index, 0),
+            other => panic!("expected a mismatch, got {other:?}"),
+        }
+        let k = b.find(Kind::Kernel, Some(0)).unwrap();
+        assert!(matches!(
+            k.verify_with(&|_: &[u8]| [0u8; 32]),
+            Err(BundleError::HashMismatch { .. })
+        ));
+    }
 }
