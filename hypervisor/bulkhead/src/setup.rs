@@ -78,7 +78,9 @@ pub fn start_partitions(
     let bundle = Bundle::parse(bytes).map_err(SetupError::Bundle)?;
     // Every entry is hashed exactly once, here; the payloads used below
     // are the ones just verified.
-    bundle.verify_all().map_err(SetupError::Bundle)?;
+    bundle
+        .verify_all_with(&arch::sha256::digest)
+        .map_err(SetupError::Bundle)?;
     let config_entry = bundle.config().ok_or(SetupError::NoConfig)?;
     let raw =
         bulkhead_config::decode(config_entry.unverified_payload()).map_err(SetupError::Decode)?;

@@ -8,6 +8,7 @@ pub mod gicv3;
 pub mod guest;
 pub mod mmu;
 pub mod psci;
+pub mod sha256;
 pub mod smp_boot;
 pub mod timer;
 pub mod vectors;
