@@ -1,0 +1,62 @@
+//! Restarts on QEMU virt: a guest that asks for a reset, one that crashes
+//! into a stage-2 fault and one that stops kicking its watchdog are each
+//! restarted by their partition's policy, and held after their restart
+//! limit; the console's command mode starts a held partition again and
+//! stops one; a bystander's heartbeat never stops.
+
+use bulkhead_tests::{images, Qemu, TestFailure, Virt, DEFAULT_LIMIT};
+use std::path::PathBuf;
+use xtask::images::workspace_root;
+use xtask::pack;
+
+fn boot(config: &str) -> Result<Qemu, TestFailure> {
+    let built = images("qemu-virt")?;
+    let mut v = Virt::new(&built.img);
+    let board = pack::virt_board(&v)?;
+    let out: PathBuf = bulkhead_tests::scratch("restart.bundle");
+    let packed = pack::pack(&workspace_root().join(config), &board, &built, pack::mem_of(&v)?, &out)?;
+    v.extra = vec!["-initrd".into(), packed.path.display().to_string()];
+    Qemu::virt(&v)
+}
+
+fn last_heartbeat(q: &Qemu, name: &str) -> u64 {
+    let prefix = format!("[{name}] heartbeat ");
+    q.lines()
+        .iter()
+        .rev()
+        .find_map(|l| l.text.split(&prefix).nth(1).and_then(|n| n.trim().parse().ok()))
+        .unwrap_or(0)
+}
+
+#[test]
+fn restart_policies_watchdog_and_console_commands() -> Result<(), TestFailure> {
+    let mut q = boot("partitions/tests/restart.toml")?;
+    // The guest's own reset request restarts it, up to the limit.
+    q.wait_for("partition 1 (resetter): restarting (the guest asked for a reset)", DEFAULT_LIMIT)?;
+    q.wait_for("partition 1 (resetter): restarted as generation 1", DEFAULT_LIMIT)?;
+    q.wait_for("partition 1 (resetter): held after 3 restarts", DEFAULT_LIMIT)?;
+    // A stage-2 fault restarts the crasher by policy, then it is held.
+    q.wait_for("partition 2 (crasher): restarting (stage-2 fault)", DEFAULT_LIMIT)?;
+    q.wait_for("partition 2 (crasher): restarted as generation 2", DEFAULT_LIMIT)?;
+    q.wait_for("partition 2 (crasher): held after 2 restarts", DEFAULT_LIMIT)?;
+    // A hung guest is restarted by its watchdog.
+    q.wait_for("partition 3 (sleeper): restarting (watchdog expired)", DEFAULT_LIMIT)?;
+    q.wait_for("partition 3 (sleeper): restarted as generation 1", DEFAULT_LIMIT)?;
+
+    // Command mode: start the held crasher again, stop the sleeper.
+    // Under `-nographic`, QEMU takes Ctrl-A for itself: Ctrl-A Ctrl-A sends one.
+    q.send("\x01\x01c")?;
+    q.send("start crasher\r")?;
+    q.wait_for("partition 2 (crasher): restarted as generation 3", DEFAULT_LIMIT)?;
+    q.send("stop sleeper\r")?;
+    q.wait_for("partition 3 (sleeper): stopped (management stop)", DEFAULT_LIMIT)?;
+    q.send("list\r")?;
+    q.wait_for("sleeper", DEFAULT_LIMIT)?;
+    q.send("\x01\x01")?; // leave command mode
+
+    // Through all of it, the bystander's heartbeat goes on.
+    let before = last_heartbeat(&q, "bystander");
+    q.wait_for(format!("[bystander] heartbeat {}", before + 5).as_str(), DEFAULT_LIMIT)?;
+    q.assert_no_failures()?;
+    Ok(())
+}
