@@ -60,3 +60,38 @@ fn restart_policies_watchdog_and_console_commands() -> Result<(), TestFailure> {
     q.assert_no_failures()?;
     Ok(())
 }
+
+#[test]
+fn linux_reboot_restarts_its_partition_only() -> Result<(), TestFailure> {
+    let mut q = boot("partitions/qemu-virt-linux.toml")?;
+    q.wait_for("[linux0] bulkhead-linux: shell ready", DEFAULT_LIMIT)?;
+    let beat = last_heartbeat(&q, "beat");
+    // linux0 has the console's input: reboot it.
+    q.send("reboot -f\n")?;
+    q.wait_for("partition 0 (linux0): restarting (the guest asked for a reset)", DEFAULT_LIMIT)?;
+    let restarted = q.wait_for("partition 0 (linux0): restarted as generation 1", DEFAULT_LIMIT)?;
+    // The second "shell ready": after the restart.
+    let deadline = std::time::Instant::now() + DEFAULT_LIMIT;
+    let shells = loop {
+        let shells = q.matching("[linux0] bulkhead-linux: shell ready");
+        if shells.len() >= 2 {
+            break shells;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(q.failure("linux0 did not reach its shell again after the restart".into()));
+        }
+        q.assert_no_failures()?;
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    if shells[1].at < restarted.at {
+        return Err(q.failure("the second shell came before the restart".into()));
+    }
+    println!(
+        "linux0 restart to shell: {:.2} s wall",
+        (shells[1].at - restarted.at).as_secs_f64()
+    );
+    // The bare-metal partition kept beating throughout.
+    q.wait_for(format!("[beat] heartbeat {}", beat + 10).as_str(), DEFAULT_LIMIT)?;
+    q.assert_no_failures()?;
+    Ok(())
+}
