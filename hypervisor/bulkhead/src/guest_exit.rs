@@ -54,6 +54,11 @@ pub fn handle_sync(frame: &mut TrapFrame) {
     if let Some(s) = crate::stats::of(pid) {
         crate::stats::bump(&s.traps);
     }
+    if p.state == State::Pausing {
+        // Leave the trapped instruction to be taken again after the
+        // snapshot: the vCPU is captured with its frame as it is.
+        return;
+    }
     let outcome = if p.state != State::Running {
         Outcome::Off
     } else {

@@ -45,6 +45,8 @@ mod setup;
 #[cfg(target_os = "none")]
 mod smp;
 #[cfg(target_os = "none")]
+mod snapshot;
+#[cfg(target_os = "none")]
 mod stats;
 #[cfg(target_os = "none")]
 mod supervise;

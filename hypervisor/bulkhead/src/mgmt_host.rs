@@ -1,7 +1,7 @@
 //! The management operations (`bulkhead_core::mgmt`) carried out on the
 //! running partitions, for the console's command mode.
 
-use crate::partition;
+use crate::partition::{self, Pending};
 use crate::supervise;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -38,8 +38,11 @@ impl Host for ConsoleHost {
         partition::get(index).map(|c| c.lock().sup.status(now))
     }
 
-    fn slots(&self, _index: usize) -> u8 {
-        0
+    fn slots(&self, index: usize) -> u8 {
+        partition::get(index)
+            .and_then(|c| c.lock().snapshots)
+            .map(|(_, _, n)| n)
+            .unwrap_or(0)
     }
 
     fn is_manager(&self, _index: usize) -> bool {
@@ -53,11 +56,21 @@ impl Host for ConsoleHost {
         }
     }
 
-    fn snapshot(&mut self, _index: usize, _slot: u8) -> Result<(), SnapshotError> {
-        Err(SnapshotError::EmptySlot)
+    fn snapshot(&mut self, index: usize, slot: u8) -> Result<(), SnapshotError> {
+        let cell = partition::get(index).ok_or(SnapshotError::EmptySlot)?;
+        crate::snapshot::request(&mut cell.lock(), Pending::Snapshot(slot))
     }
 
-    fn restore(&mut self, _index: usize, _slot: u8) -> Result<(), SnapshotError> {
-        Err(SnapshotError::EmptySlot)
+    fn restore(&mut self, index: usize, slot: u8) -> Result<(), SnapshotError> {
+        let cell = partition::get(index).ok_or(SnapshotError::EmptySlot)?;
+        let mut p = cell.lock();
+        // Check the slot before anything stops.
+        let (area, size, _) = p.snapshots.ok_or(SnapshotError::EmptySlot)?;
+        let at = area.base.0 + u64::from(slot) * size;
+        // SAFETY: the partition's reserved snapshot slot, read only here,
+        // under its lock.
+        let bytes = unsafe { core::slice::from_raw_parts(at as *const u8, size as usize) };
+        bulkhead_core::snapshot::Snapshot::parse(bytes)?;
+        crate::snapshot::request(&mut p, Pending::Restore(slot))
     }
 }

@@ -29,8 +29,17 @@ pub enum State {
     Running,
     /// Its vCPUs are leaving; `supervise::tick` reloads and starts it.
     Restarting,
+    /// Its vCPUs are being held at EL2 for a snapshot or a restore
+    /// (`Partition::pending`); `supervise::tick` carries it out.
+    Pausing,
     /// Stopped by SYSTEM_OFF, by policy, held, or on request.
     Stopped,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    Snapshot(u8),
+    Restore(u8),
 }
 
 /// What a restart needs to boot the partition again from scratch: the
@@ -92,6 +101,21 @@ pub struct Partition {
     pub sup: bulkhead_core::supervisor::Supervisor,
     /// May use the management hypercalls.
     pub manager: bool,
+    /// The snapshot or restore waiting for the vCPUs to be held.
+    pub pending: Option<Pending>,
+    /// Per vCPU: the state it was held with (None: it was off), and its
+    /// GIC CPU interface.
+    pub held: Vec<
+        Option<(
+            bulkhead_core::snapshot::VcpuState,
+            bulkhead_core::snapshot::GicCpuState,
+        )>,
+    >,
+    /// Snapshot slots in RAM the configuration reserved: (area, slot size,
+    /// slot count).
+    pub snapshots: Option<(MemRange, u64, u8)>,
+    /// The physical counter when the snapshot being restored was taken.
+    pub restore_counter: Option<u64>,
     pub boot: BootImage,
 }
 

@@ -105,7 +105,12 @@ pub fn start_partitions(
     let owned: Vec<MemRange> = config
         .partitions()
         .iter()
-        .flat_map(|p| p.memory().iter().map(|m| m.host))
+        .flat_map(|p| {
+            p.memory()
+                .iter()
+                .map(|m| m.host)
+                .chain(p.snapshots().map(|s| s.area))
+        })
         .collect();
     let starts: Vec<(usize, u64, u64)> = partitions
         .iter()
@@ -389,6 +394,12 @@ fn build(
         sup,
         boot,
         manager: p.is_manager(),
+        pending: None,
+        restore_counter: None,
+        held: alloc::vec![None; vcpus],
+        snapshots: p
+            .snapshots()
+            .map(|s| (s.area, s.slot_size, s.slots.min(255) as u8)),
     })
 }
 

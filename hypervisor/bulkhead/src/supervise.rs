@@ -119,6 +119,19 @@ pub fn tick() {
         if let Some(ev) = p.sup.tick(now) {
             decide(&mut p, ev);
         }
+        if p.state == State::Pausing {
+            let settled = p.cores.iter().all(|&c| {
+                matches!(
+                    vcpu::power_of(c),
+                    Some(vcpu::Power::Off) | Some(vcpu::Power::Held)
+                )
+            });
+            if settled {
+                crate::snapshot::complete(&mut p);
+            } else {
+                next = Some(next.map_or(now + 1_000, |n| n.min(now + 1_000)));
+            }
+        }
         if p.state == State::Restarting {
             let all_off = p
                 .cores

@@ -20,6 +20,14 @@ pub enum Power {
         context: u64,
     },
     On,
+    /// Held at EL2 for a snapshot or a restore; its state is in the
+    /// partition's `held`.
+    Held,
+    /// To run again from the state in the partition's `held`, with this
+    /// virtual counter offset.
+    Resume {
+        cntvoff: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -74,7 +82,7 @@ pub fn post_start(
     let slot = CORES.get(core).ok_or(PsciError::InvalidParameters)?;
     let mut c = slot.lock();
     match c.power {
-        Power::On => Err(PsciError::AlreadyOn),
+        Power::On | Power::Held | Power::Resume { .. } => Err(PsciError::AlreadyOn),
         Power::OnPending { .. } => Err(PsciError::OnPending),
         Power::Off => {
             c.power = Power::OnPending { entry, context };
@@ -102,6 +110,22 @@ pub fn off_and_wait() -> ! {
 pub fn run_core() -> ! {
     let index = cpu::index();
     loop {
+        let resume = CORES.get(index).and_then(|slot| {
+            let mut c = slot.lock();
+            match (c.partition, c.power) {
+                (Some(p), Power::Resume { cntvoff }) => {
+                    c.power = Power::On;
+                    Some((p, c.vcpu, cntvoff))
+                }
+                _ => None,
+            }
+        });
+        if let Some((p, vcpu, cntvoff)) = resume {
+            resume_held(index, p, vcpu, cntvoff);
+            if let Some(slot) = CORES.get(index) {
+                slot.lock().power = Power::Off;
+            }
+        }
         let request = CORES.get(index).and_then(|slot| {
             let mut c = slot.lock();
             match (c.partition, c.power) {
@@ -119,7 +143,7 @@ pub fn run_core() -> ! {
                 frame.x[0] = context;
                 frame.elr = entry;
                 frame.spsr = SPSR_EL1H_MASKED;
-                guest::enter(&setup, &frame, arch::stack_top(index));
+                guest::enter(&setup, &frame, arch::stack_top(index), true);
             }
             // The partition is gone or stopped: stay off.
             if let Some(slot) = CORES.get(index) {
@@ -152,4 +176,45 @@ fn setup_for(partition: usize, vcpu: usize) -> Option<VcpuSetup> {
         vtcr: p.vtcr,
         vmpidr: 0x8000_0000 | bulkhead_core::psci::vcpu_mpidr(vcpu),
     })
+}
+
+/// Sets the power state of `core`'s vCPU (snapshot and restore).
+pub fn set_power(core: usize, power: Power) {
+    if let Some(slot) = CORES.get(core) {
+        slot.lock().power = power;
+    }
+}
+
+/// This core's vCPU was captured into its partition's `held`: wait there
+/// until it is resumed (or turned off).
+pub fn hold_and_wait() -> ! {
+    if let Some(slot) = CORES.get(cpu::index()) {
+        slot.lock().power = Power::Held;
+    }
+    run_core()
+}
+
+/// Runs a held vCPU again from its saved state. Returns if there is none.
+fn resume_held(index: usize, partition: usize, vcpu: usize, cntvoff: u64) {
+    let Some(setup) = setup_for(partition, vcpu) else {
+        return;
+    };
+    let Some(cell) = partition::get(partition) else {
+        return;
+    };
+    let saved = cell.lock().held.get(vcpu).cloned().flatten();
+    let Some((state, gic)) = saved else { return };
+    crate::virq::reset_cpu_interface();
+    if let Some(g) = crate::gic::get() {
+        g.load_cpu_interface(&gic);
+    }
+    let mut frame = TrapFrame::default();
+    frame.x = state.x;
+    frame.elr = state.pc;
+    frame.spsr = state.pstate;
+    // The EL2 controls first (they reset EL1), then the vCPU's own EL1
+    // state on top.
+    guest::prepare(&setup);
+    crate::arch::vcpu_state::load(&state, cntvoff);
+    guest::enter(&setup, &frame, arch::stack_top(index), false);
 }

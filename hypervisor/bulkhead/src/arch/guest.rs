@@ -67,10 +67,9 @@ pub struct VcpuSetup {
     pub vmpidr: u64,
 }
 
-/// Programs the core for the partition and erets into it with `frame`'s
-/// registers. Does not return: the next time this core is at EL2 is through
-/// the vector table.
-pub fn enter(setup: &VcpuSetup, frame: &TrapFrame, stack_top: usize) -> ! {
+/// Programs the core's EL2 controls for the partition and resets its EL1
+/// state (MMU off, virtual counter offset 0).
+pub fn prepare(setup: &VcpuSetup) {
     let midr: u64;
     // SAFETY: these writes configure the lower ELs only (stage-2 map, trap
     // controls, EL1 reset state); EL2's own state is untouched. The TLB
@@ -106,6 +105,16 @@ pub fn enter(setup: &VcpuSetup, frame: &TrapFrame, stack_top: usize) -> ! {
             cpacr = in(reg) CPACR_EL1_RESET,
             options(nostack)
         );
+    }
+}
+
+/// Programs the core for the partition (see [`prepare`]) unless `fresh` is
+/// false (the caller prepared it and loaded saved EL1 state on top), and
+/// erets into it with `frame`'s registers. Does not return: the next time
+/// this core is at EL2 is through the vector table.
+pub fn enter(setup: &VcpuSetup, frame: &TrapFrame, stack_top: usize, fresh: bool) -> ! {
+    if fresh {
+        prepare(setup);
     }
     // The frame is copied to a per-core slot outside the stack first: the
     // assembly below rebuilds the stack from its top, where `frame` itself

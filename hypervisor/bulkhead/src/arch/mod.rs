@@ -11,9 +11,11 @@ pub mod psci;
 pub mod sha256;
 pub mod smp_boot;
 pub mod timer;
+pub mod vcpu_state;
 pub mod vectors;
 
 pub use entry::bulkhead_secondary_entry;
+pub use vectors::TrapFrame;
 
 use crate::platform::PLATFORM;
 

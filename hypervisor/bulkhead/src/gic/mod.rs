@@ -192,6 +192,42 @@ impl Gic {
         }
     }
 
+    /// This core's virtual CPU interface control state (VMCR, active
+    /// priorities), for a snapshot. The list registers are folded into the
+    /// vGIC model instead, so none are recorded.
+    pub fn save_cpu_interface(&self) -> bulkhead_core::snapshot::GicCpuState {
+        use bulkhead_core::snapshot::{GicCpuState, GicVersion};
+        let (version, vmcr, ap0, ap1) = match self {
+            Gic::V2(g) => (GicVersion::V2, g.vmcr(), g.apr(), 0),
+            Gic::V3(_) => (
+                GicVersion::V3,
+                crate::arch::gicv3::ich_vmcr() as u32,
+                crate::arch::gicv3::ich_ap0r0() as u32,
+                crate::arch::gicv3::ich_ap1r0() as u32,
+            ),
+        };
+        GicCpuState {
+            version,
+            hcr: 1,
+            vmcr,
+            ap0r: [ap0, 0, 0, 0],
+            ap1r: [ap1, 0, 0, 0],
+            lrs: alloc::vec::Vec::new(),
+        }
+    }
+
+    /// Puts a saved virtual CPU interface state back on this core.
+    pub fn load_cpu_interface(&self, s: &bulkhead_core::snapshot::GicCpuState) {
+        match self {
+            Gic::V2(g) => g.load_cpu_interface(s.vmcr, s.ap0r[0]),
+            Gic::V3(_) => {
+                crate::arch::gicv3::set_ich_vmcr(u64::from(s.vmcr));
+                crate::arch::gicv3::set_ich_ap0r0(u64::from(s.ap0r[0]));
+                crate::arch::gicv3::set_ich_ap1r0(u64::from(s.ap1r[0]));
+            }
+        }
+    }
+
     /// Enables or masks a PPI on logical core `core`.
     pub fn set_ppi_enabled(&self, core: usize, intid: u32, enabled: bool) {
         match self {

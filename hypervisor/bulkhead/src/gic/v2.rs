@@ -192,6 +192,19 @@ impl GicV2 {
         self.gich.hcr.set(hcr);
     }
 
+    pub fn vmcr(&self) -> u32 {
+        self.gich.vmcr.get()
+    }
+
+    pub fn apr(&self) -> u32 {
+        self.gich.apr.get()
+    }
+
+    pub fn load_cpu_interface(&self, vmcr: u32, apr: u32) {
+        self.gich.vmcr.set(vmcr);
+        self.gich.apr.set(apr);
+    }
+
     pub fn reset_virtual_interface(&self) {
         self.gich.vmcr.set(0);
         self.gich.apr.set(0);

@@ -89,6 +89,7 @@ mod config;
 mod deliver;
 mod dist;
 mod effect;
+mod encode;
 mod error;
 pub mod fill;
 mod ids;
