@@ -95,3 +95,63 @@ fn linux_reboot_restarts_its_partition_only() -> Result<(), TestFailure> {
     q.assert_no_failures()?;
     Ok(())
 }
+
+/// The number in the last `[name] counter N` line so far.
+fn last_counter(q: &Qemu, name: &str) -> u64 {
+    let prefix = format!("[{name}] counter ");
+    q.lines()
+        .iter()
+        .rev()
+        .find_map(|l| l.text.split(&prefix).nth(1).and_then(|n| n.trim().parse().ok()))
+        .unwrap_or(0)
+}
+
+#[test]
+fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), TestFailure> {
+    let mut q = boot("partitions/tests/snapshot.toml")?;
+    q.wait_for("[counter] counter 10", DEFAULT_LIMIT)?;
+    q.send("\x01\x01c")?;
+    q.send("snapshot counter 0\r")?;
+    let done = q.wait_for("partition 1 (counter): snapshot slot 0 done", DEFAULT_LIMIT)?;
+    // The value at the snapshot: the last one printed before it was taken.
+    let at_snapshot = q
+        .lines()
+        .iter()
+        .filter(|l| l.at <= done.at)
+        .rev()
+        .find_map(|l| l.text.split("[counter] counter ").nth(1).and_then(|n| n.trim().parse::<u64>().ok()))
+        .unwrap_or(0);
+    // Let it run well past that, then restore.
+    q.wait_for(format!("[counter] counter {}", at_snapshot + 10).as_str(), DEFAULT_LIMIT)?;
+    q.send("restore counter 0\r")?;
+    let restored = q.wait_for("partition 1 (counter): restore slot 0 done", DEFAULT_LIMIT)?;
+    let deadline = std::time::Instant::now() + DEFAULT_LIMIT;
+    let first_after = loop {
+        let found = q
+            .lines()
+            .iter()
+            .filter(|l| l.at > restored.at)
+            .find_map(|l| l.text.split("[counter] counter ").nth(1).and_then(|n| n.trim().parse::<u64>().ok()));
+        if found.is_some() || std::time::Instant::now() > deadline {
+            break found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    match first_after {
+        Some(n) if n <= at_snapshot + 2 => {}
+        other => {
+            return Err(q.failure(format!(
+                "after the restore the counter went on from {other:?}, not from the snapshot's {at_snapshot}"
+            )))
+        }
+    }
+    // A corrupt or missing slot is refused without stopping anything.
+    q.send("restore counter 3\r")?;
+    q.wait_for("error:", DEFAULT_LIMIT)?;
+    let now = last_counter(&q, "counter");
+    q.wait_for(format!("[counter] counter {}", now + 3).as_str(), DEFAULT_LIMIT)?;
+    let beat = last_heartbeat(&q, "bystander");
+    q.wait_for(format!("[bystander] heartbeat {}", beat + 3).as_str(), DEFAULT_LIMIT)?;
+    q.assert_no_failures()?;
+    Ok(())
+}
