@@ -155,3 +155,29 @@ fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), Tes
     q.assert_no_failures()?;
     Ok(())
 }
+
+#[test]
+fn linux_snapshot_then_change_then_restore_shows_the_earlier_state() -> Result<(), TestFailure> {
+    let mut q = boot("partitions/tests/linux-snapshot.toml")?;
+    q.wait_for("[linux0] bulkhead-linux: shell ready", DEFAULT_LIMIT)?;
+    q.send("echo before-$((1+1)) > /tmp/f\n")?;
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    q.send("\x01\x01c")?;
+    q.send("snapshot linux0 0\r")?;
+    q.wait_for("partition 0 (linux0): snapshot slot 0 done", DEFAULT_LIMIT)?;
+    q.send("\x01\x01")?;
+    q.send("echo after-$((2+2)) > /tmp/f; cat /tmp/f\n")?;
+    q.wait_for("[linux0] after-4", DEFAULT_LIMIT)?;
+    q.send("\x01\x01c")?;
+    q.send("restore linux0 0\r")?;
+    q.wait_for("partition 0 (linux0): restore slot 0 done", DEFAULT_LIMIT)?;
+    q.send("\x01\x01")?;
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    q.send("cat /tmp/f; echo alive-$((40+2))\n")?;
+    q.wait_for("[linux0] before-2", DEFAULT_LIMIT)?;
+    q.wait_for("[linux0] alive-42", DEFAULT_LIMIT)?;
+    let beat = last_heartbeat(&q, "beat");
+    q.wait_for(format!("[beat] heartbeat {}", beat + 3).as_str(), DEFAULT_LIMIT)?;
+    q.assert_no_failures()?;
+    Ok(())
+}

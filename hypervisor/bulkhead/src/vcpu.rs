@@ -207,6 +207,10 @@ fn resume_held(index: usize, partition: usize, vcpu: usize, cntvoff: u64) {
     crate::virq::reset_cpu_interface();
     if let Some(g) = crate::gic::get() {
         g.load_cpu_interface(&gic);
+        // The model decides what is active now (the snapshot's state, or
+        // the state at capture): a hardware-linked timer interrupt left
+        // active physically would never fire again.
+        g.clear_ppi_active(index, crate::virq::VTIMER);
     }
     let mut frame = TrapFrame::default();
     frame.x = state.x;

@@ -228,6 +228,15 @@ impl Gic {
         }
     }
 
+    /// Clears a PPI's active state on logical core `core` (v2: the calling
+    /// core's banked copy).
+    pub fn clear_ppi_active(&self, core: usize, intid: u32) {
+        match self {
+            Gic::V2(g) => g.set_active(intid, false),
+            Gic::V3(g) => g.clear_ppi_active(core, intid),
+        }
+    }
+
     /// Enables or masks a PPI on logical core `core`.
     pub fn set_ppi_enabled(&self, core: usize, intid: u32, enabled: bool) {
         match self {

@@ -213,6 +213,12 @@ impl GicV3 {
         }
     }
 
+    pub fn clear_ppi_active(&self, core: usize, intid: u32) {
+        if let Some((_, sgi)) = self.rd(core) {
+            sgi.icactiver0.set(1 << (intid % 32));
+        }
+    }
+
     pub fn set_ppi_enabled(&self, core: usize, intid: u32, enabled: bool) {
         if let Some((_, sgi)) = self.rd(core) {
             if enabled {
