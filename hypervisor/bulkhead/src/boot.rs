@@ -10,6 +10,14 @@ use bulkhead_core::{dt, memmap};
 use core::ptr::addr_of;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+static BENCH: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// `bulkhead.bench` on the command line (/chosen/bootargs): report the
+/// baselines the benchmark command compares with.
+pub fn bench_mode() -> bool {
+    BENCH.load(core::sync::atomic::Ordering::Relaxed)
+}
 /// Largest device tree accepted (the arm64 boot protocol's limit).
 const MAX_DTB_SIZE: usize = 2 << 20;
 const FDT_MAGIC: u32 = 0xd00d_feed;
@@ -91,6 +99,15 @@ pub extern "C" fn primary_main(dtb: usize, current_el: u64) -> ! {
     let blob = dtb_blob(dtb).unwrap_or_else(|why| halt(format_args!("{why}")));
     let hw = dt::parse(blob).unwrap_or_else(|e| halt(format_args!("{e}")));
     println!("device tree at {dtb:#x}, {} bytes", blob.len());
+    if hw
+        .chosen
+        .bootargs
+        .as_deref()
+        .is_some_and(|a| a.split_whitespace().any(|w| w == "bulkhead.bench"))
+    {
+        BENCH.store(true, core::sync::atomic::Ordering::Relaxed);
+        println!("bench mode: snapshot and restore report a plain-copy baseline");
+    }
     if let Some(uart) = hw.console() {
         if Some(uart.base.base.0 as usize) != console::base() {
             // SAFETY: the device tree names this UART as the console; the

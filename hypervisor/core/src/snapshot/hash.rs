@@ -25,11 +25,8 @@ fn merge(acc: u64, lane: u64) -> u64 {
 /// Reads a little-endian u64 from the first 8 bytes of `b` (which the
 /// callers guarantee by chunking).
 fn le64(b: &[u8]) -> u64 {
-    let mut a = [0u8; 8];
-    for (d, s) in a.iter_mut().zip(b) {
-        *d = *s;
-    }
-    u64::from_le_bytes(a)
+    // One load: the callers pass exactly 8 bytes.
+    <[u8; 8]>::try_from(b).map(u64::from_le_bytes).unwrap_or(0)
 }
 
 fn le32(b: &[u8]) -> u64 {
