@@ -14,7 +14,13 @@ fn boot(config: &str) -> Result<Qemu, TestFailure> {
     let mut v = Virt::new(&built.img);
     let board = pack::virt_board(&v)?;
     let out: PathBuf = bulkhead_tests::scratch("restart.bundle");
-    let packed = pack::pack(&workspace_root().join(config), &board, &built, pack::mem_of(&v)?, &out)?;
+    let packed = pack::pack(
+        &workspace_root().join(config),
+        &board,
+        &built,
+        pack::mem_of(&v)?,
+        &out,
+    )?;
     v.extra = vec!["-initrd".into(), packed.path.display().to_string()];
     Qemu::virt(&v)
 }
@@ -24,7 +30,12 @@ fn last_heartbeat(q: &Qemu, name: &str) -> u64 {
     q.lines()
         .iter()
         .rev()
-        .find_map(|l| l.text.split(&prefix).nth(1).and_then(|n| n.trim().parse().ok()))
+        .find_map(|l| {
+            l.text
+                .split(&prefix)
+                .nth(1)
+                .and_then(|n| n.trim().parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -32,31 +43,64 @@ fn last_heartbeat(q: &Qemu, name: &str) -> u64 {
 fn restart_policies_watchdog_and_console_commands() -> Result<(), TestFailure> {
     let mut q = boot("partitions/tests/restart.toml")?;
     // The guest's own reset request restarts it, up to the limit.
-    q.wait_for("partition 1 (resetter): restarting (the guest asked for a reset)", DEFAULT_LIMIT)?;
-    q.wait_for("partition 1 (resetter): restarted as generation 1", DEFAULT_LIMIT)?;
-    q.wait_for("partition 1 (resetter): held after 3 restarts", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "partition 1 (resetter): restarting (the guest asked for a reset)",
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        "partition 1 (resetter): restarted as generation 1",
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        "partition 1 (resetter): held after 3 restarts",
+        DEFAULT_LIMIT,
+    )?;
     // A stage-2 fault restarts the crasher by policy, then it is held.
-    q.wait_for("partition 2 (crasher): restarting (stage-2 fault)", DEFAULT_LIMIT)?;
-    q.wait_for("partition 2 (crasher): restarted as generation 2", DEFAULT_LIMIT)?;
-    q.wait_for("partition 2 (crasher): held after 2 restarts", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "partition 2 (crasher): restarting (stage-2 fault)",
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        "partition 2 (crasher): restarted as generation 2",
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        "partition 2 (crasher): held after 2 restarts",
+        DEFAULT_LIMIT,
+    )?;
     // A hung guest is restarted by its watchdog.
-    q.wait_for("partition 3 (sleeper): restarting (watchdog expired)", DEFAULT_LIMIT)?;
-    q.wait_for("partition 3 (sleeper): restarted as generation 1", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "partition 3 (sleeper): restarting (watchdog expired)",
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        "partition 3 (sleeper): restarted as generation 1",
+        DEFAULT_LIMIT,
+    )?;
 
     // Command mode: start the held crasher again, stop the sleeper.
     // Under `-nographic`, QEMU takes Ctrl-A for itself: Ctrl-A Ctrl-A sends one.
     q.send("\x01\x01c")?;
     q.send("start crasher\r")?;
-    q.wait_for("partition 2 (crasher): restarted as generation 3", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "partition 2 (crasher): restarted as generation 3",
+        DEFAULT_LIMIT,
+    )?;
     q.send("stop sleeper\r")?;
-    q.wait_for("partition 3 (sleeper): stopped (management stop)", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "partition 3 (sleeper): stopped (management stop)",
+        DEFAULT_LIMIT,
+    )?;
     q.send("list\r")?;
     q.wait_for("sleeper", DEFAULT_LIMIT)?;
     q.send("\x01\x01")?; // leave command mode
 
     // Through all of it, the bystander's heartbeat goes on.
     let before = last_heartbeat(&q, "bystander");
-    q.wait_for(format!("[bystander] heartbeat {}", before + 5).as_str(), DEFAULT_LIMIT)?;
+    q.wait_for(
+        format!("[bystander] heartbeat {}", before + 5).as_str(),
+        DEFAULT_LIMIT,
+    )?;
     q.assert_no_failures()?;
     Ok(())
 }
@@ -68,8 +112,14 @@ fn linux_reboot_restarts_its_partition_only() -> Result<(), TestFailure> {
     let beat = last_heartbeat(&q, "beat");
     // linux0 has the console's input: reboot it.
     q.send("reboot -f\n")?;
-    q.wait_for("partition 0 (linux0): restarting (the guest asked for a reset)", DEFAULT_LIMIT)?;
-    let restarted = q.wait_for("partition 0 (linux0): restarted as generation 1", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "partition 0 (linux0): restarting (the guest asked for a reset)",
+        DEFAULT_LIMIT,
+    )?;
+    let restarted = q.wait_for(
+        "partition 0 (linux0): restarted as generation 1",
+        DEFAULT_LIMIT,
+    )?;
     // The second "shell ready": after the restart.
     let deadline = std::time::Instant::now() + DEFAULT_LIMIT;
     let shells = loop {
@@ -91,7 +141,10 @@ fn linux_reboot_restarts_its_partition_only() -> Result<(), TestFailure> {
         (shells[1].at - restarted.at).as_secs_f64()
     );
     // The bare-metal partition kept beating throughout.
-    q.wait_for(format!("[beat] heartbeat {}", beat + 10).as_str(), DEFAULT_LIMIT)?;
+    q.wait_for(
+        format!("[beat] heartbeat {}", beat + 10).as_str(),
+        DEFAULT_LIMIT,
+    )?;
     q.assert_no_failures()?;
     Ok(())
 }
@@ -102,13 +155,32 @@ fn last_counter(q: &Qemu, name: &str) -> u64 {
     q.lines()
         .iter()
         .rev()
-        .find_map(|l| l.text.split(&prefix).nth(1).and_then(|n| n.trim().parse().ok()))
+        .find_map(|l| {
+            l.text
+                .split(&prefix)
+                .nth(1)
+                .and_then(|n| n.trim().parse().ok())
+        })
         .unwrap_or(0)
 }
 
 #[test]
 fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), TestFailure> {
     let mut q = boot("partitions/tests/snapshot.toml")?;
+    // A partition without the manager capability is refused, and the
+    // refusal logged; nothing happens to partition 0.
+    q.wait_for(
+        "partition 2 (meddler): management hypercall 0xc6000010 refused: not the manager partition",
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        "[meddler] guest: hypercall partition_count returned -4",
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        "[meddler] guest: hypercall restart #0 returned -4",
+        DEFAULT_LIMIT,
+    )?;
     q.wait_for("[counter] counter 10", DEFAULT_LIMIT)?;
     q.send("\x01\x01c")?;
     q.send("snapshot counter 0\r")?;
@@ -119,10 +191,18 @@ fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), Tes
         .iter()
         .filter(|l| l.at <= done.at)
         .rev()
-        .find_map(|l| l.text.split("[counter] counter ").nth(1).and_then(|n| n.trim().parse::<u64>().ok()))
+        .find_map(|l| {
+            l.text
+                .split("[counter] counter ")
+                .nth(1)
+                .and_then(|n| n.trim().parse::<u64>().ok())
+        })
         .unwrap_or(0);
     // Let it run well past that, then restore.
-    q.wait_for(format!("[counter] counter {}", at_snapshot + 10).as_str(), DEFAULT_LIMIT)?;
+    q.wait_for(
+        format!("[counter] counter {}", at_snapshot + 10).as_str(),
+        DEFAULT_LIMIT,
+    )?;
     q.send("restore counter 0\r")?;
     let restored = q.wait_for("partition 1 (counter): restore slot 0 done", DEFAULT_LIMIT)?;
     let deadline = std::time::Instant::now() + DEFAULT_LIMIT;
@@ -131,7 +211,12 @@ fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), Tes
             .lines()
             .iter()
             .filter(|l| l.at > restored.at)
-            .find_map(|l| l.text.split("[counter] counter ").nth(1).and_then(|n| n.trim().parse::<u64>().ok()));
+            .find_map(|l| {
+                l.text
+                    .split("[counter] counter ")
+                    .nth(1)
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+            });
         if found.is_some() || std::time::Instant::now() > deadline {
             break found;
         }
@@ -149,9 +234,18 @@ fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), Tes
     q.send("restore counter 3\r")?;
     q.wait_for("error:", DEFAULT_LIMIT)?;
     let now = last_counter(&q, "counter");
-    q.wait_for(format!("[counter] counter {}", now + 3).as_str(), DEFAULT_LIMIT)?;
+    q.wait_for(
+        format!("[counter] counter {}", now + 3).as_str(),
+        DEFAULT_LIMIT,
+    )?;
     let beat = last_heartbeat(&q, "bystander");
-    q.wait_for(format!("[bystander] heartbeat {}", beat + 3).as_str(), DEFAULT_LIMIT)?;
+    q.wait_for(
+        format!("[bystander] heartbeat {}", beat + 3).as_str(),
+        DEFAULT_LIMIT,
+    )?;
+    if !q.matching("partition 0 (bystander): restarting").is_empty() {
+        return Err(q.failure("a refused hypercall restarted partition 0".into()));
+    }
     q.assert_no_failures()?;
     Ok(())
 }
@@ -177,7 +271,10 @@ fn linux_snapshot_then_change_then_restore_shows_the_earlier_state() -> Result<(
     q.wait_for("[linux0] before-2", DEFAULT_LIMIT)?;
     q.wait_for("[linux0] alive-42", DEFAULT_LIMIT)?;
     let beat = last_heartbeat(&q, "beat");
-    q.wait_for(format!("[beat] heartbeat {}", beat + 3).as_str(), DEFAULT_LIMIT)?;
+    q.wait_for(
+        format!("[beat] heartbeat {}", beat + 3).as_str(),
+        DEFAULT_LIMIT,
+    )?;
     q.assert_no_failures()?;
     Ok(())
 }

@@ -19,6 +19,10 @@ pub enum Mode {
     Off,
     /// After `after` heartbeats: PSCI SYSTEM_RESET.
     Reset,
+    /// After `after` heartbeats: Bulkhead's management hypercalls
+    /// (partition count, restart of partition 0), answers printed, then
+    /// heartbeats go on.
+    Manage,
 }
 
 impl Mode {
@@ -30,6 +34,7 @@ impl Mode {
             Mode::Hang => "hang",
             Mode::Off => "off",
             Mode::Reset => "reset",
+            Mode::Manage => "manage",
         }
     }
 
@@ -41,6 +46,7 @@ impl Mode {
             Mode::Hang,
             Mode::Off,
             Mode::Reset,
+            Mode::Manage,
         ]
         .into_iter()
         .find(|m| m.name() == s)

@@ -287,6 +287,18 @@ fn act(cfg: &Config<'_>) {
         }
         Mode::Off => power(psci::SYSTEM_OFF, "SYSTEM_OFF"),
         Mode::Reset => power(psci::SYSTEM_RESET, "SYSTEM_RESET"),
+        Mode::Manage => {
+            // PARTITION_COUNT, then MGMT_COMMAND(restart, partition 0).
+            for (name, f, a1, a2) in [
+                ("partition_count", 0xC600_0010u32, 0, 0),
+                ("restart #0", 0xC600_0020, 3, 0),
+            ] {
+                match conduit::call(f, a1, a2, 0) {
+                    Some(ret) => println!("guest: hypercall {name} returned {ret}"),
+                    None => println!("guest: no conduit for hypercall {name}"),
+                }
+            }
+        }
     }
 }
 
