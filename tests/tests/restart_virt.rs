@@ -25,6 +25,27 @@ fn boot(config: &str) -> Result<Qemu, TestFailure> {
     Qemu::virt(&v)
 }
 
+/// Runs one management command over the console (QEMU's `-nographic`
+/// stdio) and returns its answer's body lines, or the `error: ` line.
+fn mgmt(q: &mut Qemu, command: &str) -> Result<Vec<String>, TestFailure> {
+    let from = q.lines().len();
+    let bytes = xtask::mgmt::request_bytes(command, true);
+    q.send(std::str::from_utf8(&bytes).unwrap_or(""))?;
+    let deadline = std::time::Instant::now() + DEFAULT_LIMIT;
+    loop {
+        let lines = q.lines();
+        let texts: Vec<&str> = lines.iter().skip(from).map(|l| l.text.as_str()).collect();
+        match xtask::mgmt::answer(texts, command) {
+            Some(Ok(body)) => return Ok(body),
+            Some(Err(e)) => return Err(TestFailure::new(e)),
+            None if std::time::Instant::now() > deadline => {
+                return Err(q.failure(format!("no answer to `{command}`")))
+            }
+            None => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
+}
+
 fn last_heartbeat(q: &Qemu, name: &str) -> u64 {
     let prefix = format!("[{name}] heartbeat ");
     q.lines()
@@ -78,22 +99,26 @@ fn restart_policies_watchdog_and_console_commands() -> Result<(), TestFailure> {
         DEFAULT_LIMIT,
     )?;
 
-    // Command mode: start the held crasher again, stop the sleeper.
-    // Under `-nographic`, QEMU takes Ctrl-A for itself: Ctrl-A Ctrl-A sends one.
-    q.send("\x01\x01c")?;
-    q.send("start crasher\r")?;
+    // Management over the serial line, as `cargo xtask mgmt` does it:
+    // start the held crasher again, stop the sleeper, list.
+    mgmt(&mut q, "start crasher")?;
     q.wait_for(
         "partition 2 (crasher): restarted as generation 3",
         DEFAULT_LIMIT,
     )?;
-    q.send("stop sleeper\r")?;
+    mgmt(&mut q, "stop sleeper")?;
     q.wait_for(
         "partition 3 (sleeper): stopped (management stop)",
         DEFAULT_LIMIT,
     )?;
-    q.send("list\r")?;
-    q.wait_for("sleeper", DEFAULT_LIMIT)?;
-    q.send("\x01\x01")?; // leave command mode
+    let list = mgmt(&mut q, "list")?;
+    let has = |name: &str, state: &str| list.iter().any(|l| l.contains(name) && l.contains(state));
+    if !(has("sleeper", "stopped") && has("resetter", "held") && has("bystander", "running")) {
+        return Err(q.failure(format!("unexpected `list` answer: {list:?}")));
+    }
+    if mgmt(&mut q, "stop nosuch").is_ok() {
+        return Err(q.failure("`stop nosuch` was not refused".into()));
+    }
 
     // Through all of it, the bystander's heartbeat goes on.
     let before = last_heartbeat(&q, "bystander");

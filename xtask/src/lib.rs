@@ -9,6 +9,7 @@ pub mod image;
 pub mod images;
 pub mod initramfs;
 pub mod linux;
+pub mod mgmt;
 pub mod pack;
 pub mod qemu;
 pub mod qmp;

@@ -7,6 +7,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use xtask::{elf::Elf, guests, images, pack, qemu, qmp::Qmp, ring, setup};
 
+mod bench;
+
 const HELP: &str = "\
 cargo xtask <command>
 
@@ -19,6 +21,10 @@ cargo xtask <command>
   run [--platform P] [--gic 2|3] [--smp N] [--mem SIZE] [--config FILE] [-- QEMU ARGS]
                         build, then boot in QEMU (Ctrl-A X quits); with --config, the
                         system FILE describes is validated, packed and booted
+  mgmt --serial PATH COMMAND...
+                        run a management command (list, status, stop, start, restart,
+                        snapshot, restore) over a serial line: a QEMU serial socket or a
+                        board's serial device
   pack --config FILE [run options]
                         validate FILE against the board and write its boot bundle
   demo                  setup, build and run the demo: three partitions on a 4-core
@@ -33,6 +39,9 @@ cargo xtask <command>
                         boot Debian's kernel with the busybox initramfs (partitions/linux/)
                         on QEMU virt without the hypervisor (Ctrl-A X quits); --print
                         only prints the command
+  bench boot|idle|all [--runs N] [--gic 2|3] [--secs S] [--timeout SECS]
+                        Linux's boot time under Bulkhead against native, and the exits
+                        of an idle Linux partition (docs/benchmarks.md; `bench help`)
 ";
 
 fn main() -> ExitCode {
@@ -51,7 +60,9 @@ fn main() -> ExitCode {
         "log" => log(rest),
         "size" => Opts::parse(rest).and_then(|o| size(&o)),
         "pack" => pack_cmd(rest),
+        "mgmt" => mgmt_cmd(rest),
         "linux-native" => linux_native(rest),
+        "bench" => bench::run(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
@@ -296,6 +307,23 @@ fn linux_native(rest: &[String]) -> Result<(), String> {
     st.success()
         .then_some(())
         .ok_or(format!("QEMU exited with {st}"))
+}
+
+/// `cargo xtask mgmt --serial PATH COMMAND...`: one management command over
+/// a serial line (a QEMU `-serial unix:PATH,server=on,wait=off` socket or a
+/// board's serial device); prints the answer, fails on `error: `.
+fn mgmt_cmd(rest: &[String]) -> Result<(), String> {
+    let usage = "usage: cargo xtask mgmt --serial PATH COMMAND... (list, status [NAME], stop NAME, start NAME, restart NAME, snapshot NAME [SLOT], restore NAME [SLOT])";
+    let (path, words) = match rest {
+        [flag, path, words @ ..] if flag == "--serial" && !words.is_empty() => (path, words),
+        _ => return Err(usage.into()),
+    };
+    let command = words.join(" ");
+    let lines = xtask::mgmt::run(Path::new(path), &command, Duration::from_secs(30))?;
+    for l in lines {
+        println!("{l}");
+    }
+    Ok(())
 }
 
 fn pack_cmd(rest: &[String]) -> Result<(), String> {

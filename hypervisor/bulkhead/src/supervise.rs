@@ -214,7 +214,8 @@ pub fn run_command(line: &str) {
         Err(e) => mgmt::Response::error(&alloc::format!("{e}")),
     };
     // Plain lines, no time stamp: a host tool reads until `ok`/`error: `.
-    crate::console::print(format_args!("{}", response.render().replace('\r', "")));
+    // The newline ends the echoed command line.
+    crate::console::print(format_args!("\n{}", response.render().replace('\r', "")));
 }
 
 pub fn guest_fault_kind(storm: bool) -> FaultKind {
