@@ -79,14 +79,20 @@ fn stray_accesses_are_contained() -> Result<(), TestFailure> {
         "partition 2 (vandal) vcpu 0: write to IPA 0x9040000 outside its map",
         DEFAULT_LIMIT,
     )?;
-    let stopped = q.wait_for("partition 2 (vandal): stopped (stage-2 fault)", DEFAULT_LIMIT)?;
+    let stopped = q.wait_for(
+        "partition 2 (vandal): stopped (stage-2 fault)",
+        DEFAULT_LIMIT,
+    )?;
     // The intruder reads the bystander's memory: the abort is injected, the
     // guest's own vector sees it, and it carries on.
     q.wait_for(
         "partition 1 (intruder) vcpu 0: read from IPA 0x50001000 outside its map",
         DEFAULT_LIMIT,
     )?;
-    q.wait_for("partition 1 (intruder): abort injected into the guest", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "partition 1 (intruder): abort injected into the guest",
+        DEFAULT_LIMIT,
+    )?;
     q.wait_for("[intruder] guest: data abort at 0x50001000", DEFAULT_LIMIT)?;
     q.wait_for(
         "[intruder] guest: survived the abort, continuing",
