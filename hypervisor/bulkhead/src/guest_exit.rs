@@ -521,8 +521,17 @@ fn bulkhead_call(p: &mut Partition, frame: &mut TrapFrame) -> Outcome {
     use bulkhead_core::mgmt::{decode_hypercall, HvcStatus, Hypercall};
     let call = decode_hypercall([frame.x[0], frame.x[1], frame.x[2], frame.x[3]]);
     let answer = match call {
-        Hypercall::CallUid => 0x4255_4C4B, // "BULK"
-        Hypercall::Revision => 1,
+        Hypercall::CallUid => {
+            let [a, b, c, d] = bulkhead_core::mgmt::hypercall::UID;
+            frame.x[1] = u64::from(b);
+            frame.x[2] = u64::from(c);
+            frame.x[3] = u64::from(d);
+            u64::from(a)
+        }
+        Hypercall::Revision => {
+            frame.x[1] = u64::from(bulkhead_core::mgmt::hypercall::REVISION_MINOR);
+            u64::from(bulkhead_core::mgmt::hypercall::REVISION_MAJOR)
+        }
         Hypercall::WatchdogKick => {
             supervise::decide(p, Event::WatchdogKick);
             HvcStatus::Ok.to_x0()
