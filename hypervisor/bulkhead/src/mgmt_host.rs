@@ -70,7 +70,7 @@ impl Host for ConsoleHost {
         // SAFETY: the partition's reserved snapshot slot, read only here,
         // under its lock.
         let bytes = unsafe { core::slice::from_raw_parts(at as *const u8, size as usize) };
-        bulkhead_core::snapshot::Snapshot::parse(bytes)?;
+        bulkhead_core::snapshot::Snapshot::parse_with(bytes, &crate::arch::crc::crc32c_sum)?;
         crate::snapshot::request(&mut p, Pending::Restore(slot))
     }
 }

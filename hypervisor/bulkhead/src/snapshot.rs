@@ -214,7 +214,7 @@ fn write_slot(p: &mut Partition, slot: u8) -> Result<usize, SnapshotError> {
         let src = unsafe { core::slice::from_raw_parts(*base as *const u8, *size as usize) };
         w.write_memory(i as u16, src)?;
     }
-    w.finish()
+    w.finish_with(&crate::arch::crc::crc32c_sum)
 }
 
 fn off_gic() -> GicCpuState {
@@ -254,7 +254,7 @@ fn read(p: &mut Partition, slot: u8) -> Result<usize, SnapshotError> {
 fn read_slot(p: &mut Partition, slot: u8) -> Result<usize, SnapshotError> {
     let regions = regions(p);
     let bytes = slot_bytes(p, slot).ok_or(SnapshotError::BadHeader("no such slot"))?;
-    let snap = Snapshot::parse(bytes)?;
+    let snap = Snapshot::parse_with(bytes, &crate::arch::crc::crc32c_sum)?;
     snap.check_fits(
         &p.name,
         &regions,

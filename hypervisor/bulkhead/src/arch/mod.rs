@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod cpu;
+pub mod crc;
 mod entry;
 pub mod gicv3;
 pub mod guest;

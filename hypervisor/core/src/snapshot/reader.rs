@@ -33,6 +33,12 @@ impl<'a> Snapshot<'a> {
     /// (canonical order, in bounds, no overlap, memory sizes) and decodes
     /// every vCPU and GIC CPU interface state.
     pub fn parse(slot: &'a [u8]) -> Result<Self, SnapshotError> {
+        Self::parse_with(slot, &xxh64)
+    }
+
+    /// [`Snapshot::parse`] with the checksum function the writer used
+    /// ([`super::SnapshotWriter::finish_with`]).
+    pub fn parse_with(slot: &'a [u8], sum: &dyn Fn(&[u8]) -> u64) -> Result<Self, SnapshotError> {
         let fixed = slot
             .get(..HEADER_FIXED_LEN)
             .ok_or(SnapshotError::TooShort { len: slot.len() })?;
@@ -66,7 +72,7 @@ impl<'a> Snapshot<'a> {
             return Err(bad_length);
         }
         let bytes = slot.get(..total_usize).ok_or(bad_length)?;
-        let computed = xxh64(bytes.get(CHECKSUMMED_FROM..).ok_or(bad_length)?);
+        let computed = sum(bytes.get(CHECKSUMMED_FROM..).ok_or(bad_length)?);
         if computed != stored {
             return Err(SnapshotError::ChecksumMismatch { stored, computed });
         }

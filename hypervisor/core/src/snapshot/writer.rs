@@ -242,6 +242,13 @@ impl<'s> SnapshotWriter<'s> {
     /// Writes the tables, the header and the checksum; returns the
     /// snapshot's length in the slot.
     pub fn finish(self) -> Result<usize, SnapshotError> {
+        self.finish_with(&xxh64)
+    }
+
+    /// [`SnapshotWriter::finish`] with another checksum function over the
+    /// same bytes (the hypervisor uses CRC-32C on the CPU's CRC
+    /// instructions); the reader must be given the same one.
+    pub fn finish_with(self, checksum: &dyn Fn(&[u8]) -> u64) -> Result<usize, SnapshotError> {
         if let Some(next) = self.next_section() {
             return Err(SnapshotError::Incomplete { next });
         }
@@ -292,7 +299,7 @@ impl<'s> SnapshotWriter<'s> {
             .get_mut(CHECKSUMMED_FROM..header_len)
             .ok_or(bad)?
             .copy_from_slice(rest);
-        let sum = xxh64(self.slot.get(CHECKSUMMED_FROM..total).ok_or(bad)?);
+        let sum = checksum(self.slot.get(CHECKSUMMED_FROM..total).ok_or(bad)?);
         let mut front = front.to_vec();
         front.truncate(24);
         front.extend_from_slice(&sum.to_le_bytes());
