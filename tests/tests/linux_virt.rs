@@ -1,7 +1,9 @@
 //! Unmodified Debian Linux in partitions on QEMU virt: beside a bare-metal
 //! heartbeat on GICv3 and GICv2, two Linux partitions side by side, typed
 //! input following the console focus, a heartbeat that keeps its rate while
-//! Linux works, and a virtio disk that only its owner sees.
+//! Linux works, a virtio disk that only its owner sees, and console lines
+//! that keep their partition's prefix when partitions print at once.
+//! Interrupts and devices: `docs/interrupts.md`, `docs/devices.md`.
 //!
 //! Every Linux boot takes ~10 s of wall time under TCG (more with two
 //! kernels, or with another QEMU beside it on a 2-core machine); the
@@ -81,9 +83,9 @@ fn leading_stamp(text: &str) -> Option<f64> {
 }
 
 /// Every `[name] heartbeat N` in `lines` with Bulkhead's stamp: (seconds
-/// on the board's clock, N). Matched anywhere in a console line, since a
-/// whole line of another partition may follow a focused partition's
-/// unfinished one (a prompt).
+/// on the board's clock, N). Matched anywhere in a console line, not only
+/// at its start, so that a console that put a line behind a focused
+/// partition's unfinished one (a prompt) would still be read right.
 fn heartbeats(lines: &[Line], name: &str) -> Vec<(f64, u64)> {
     let pat = format!("[{name}] heartbeat ");
     let mut out = Vec::new();
@@ -101,13 +103,14 @@ fn heartbeats(lines: &[Line], name: &str) -> Vec<(f64, u64)> {
     out
 }
 
-/// The board time of the first line matching `pattern`.
+/// The time stamp `line` starts with, or a failure naming `what`.
 fn stamp_of(q: &Qemu, line: &Line, what: &str) -> Result<f64, TestFailure> {
     leading_stamp(&line.text)
         .ok_or_else(|| q.failure(format!("{what}: no time stamp in {:?}", line.text)))
 }
 
-/// Waits until partition `name` has beaten `more` times after `after`.
+/// Waits until partition `name` has beaten `more` times more than it had
+/// so far.
 fn beats_go_on(q: &Qemu, name: &str, more: u64) -> Result<(), TestFailure> {
     let last = heartbeats(&q.lines(), name)
         .last()
