@@ -169,9 +169,9 @@ fn reload(p: &mut Partition) {
     let t0 = cpu::uptime_us();
     for r in &p.boot.scrub {
         // SAFETY: the range is the partition's own memory (validated at
-        // boot), covered by the EL2 map; all its vCPUs are off, so nothing
-        // else reads or writes it now.
-        unsafe { core::ptr::write_bytes(r.base.0 as *mut u8, 0, r.size as usize) };
+        // boot), covered by the EL2 map as normal memory; all its vCPUs are
+        // off, so nothing else reads or writes it now.
+        unsafe { cache::zero(r.base.0 as usize, r.size as usize) };
     }
     for (at, bytes) in &p.boot.loads {
         // SAFETY: as above; the images come from the boot bundle, which no
