@@ -584,3 +584,76 @@ fn focused_output_keeps_its_prefix_between_other_lines() -> Result<(), TestFailu
     }
     no_faults(&q)
 }
+
+// ---------------------------------------------------------------------------
+// 7. A focus switch neither hides nor reorders a partition's output.
+
+/// While a partition does not have the focus its output is held until a
+/// line is complete, so its shell prompt (no newline) waits in the line
+/// buffer. When the focus moves to it, that prompt belongs on the console
+/// right away (the person who switched is looking for it); and once the
+/// focus moves away again, bytes shown or skipped meanwhile must not
+/// resurface in front of a later line.
+#[test]
+fn focus_switch_shows_the_held_prompt_and_leaves_no_stale_bytes() -> Result<(), TestFailure> {
+    let mut q = boot("partitions/qemu-virt-two-linux.toml", "held", virt(3)?)?;
+    for name in ["linux0", "linux1"] {
+        q.wait_for(
+            format!("[{name}] bulkhead-linux: shell ready").as_str(),
+            BOOT_LIMIT,
+        )?;
+    }
+    // linux1's prompt has been held since its shell started.
+    std::thread::sleep(Duration::from_millis(500));
+    let switch = focus(&mut q, 1, "linux1")?;
+    let since = q
+        .lines()
+        .iter()
+        .position(|l| l.text == switch.text)
+        .unwrap_or(0);
+    let mut problems = Vec::new();
+    let shown = q.wait_for(
+        pred("[linux1] linux1# after the switch", |l: &str| {
+            l.contains("[linux1] linux1# ")
+        }),
+        Duration::from_secs(5),
+    );
+    if shown.is_err() {
+        problems.push(
+            "after `Ctrl-A 1`, linux1's prompt (written while it had no focus, held in its \
+             line buffer) did not appear on the console"
+                .to_string(),
+        );
+    }
+    // A command whose answer comes after the focus has moved back to
+    // linux0: the answer is a whole line of an unfocused partition.
+    let command = "sleep 2; echo late-$((3*3))";
+    q.send(&format!("{command}\n"))?;
+    wait_new(
+        &q,
+        since,
+        "linux1's echo of the command",
+        |l| l.contains("[linux1] ") && l.contains(command),
+        ANSWER,
+    )?;
+    focus(&mut q, 0, "linux0")?;
+    let late = wait_new(
+        &q,
+        since,
+        "[linux1] ... late-9",
+        |l| l.contains("[linux1] ") && l.contains("late-9"),
+        ANSWER,
+    )?;
+    let text = late.text.split("[linux1] ").nth(1).unwrap_or("");
+    if text != "late-9" {
+        problems.push(format!(
+            "linux1's line `late-9`, printed after the focus moved away, came out as {:?}: \
+             bytes held from before the switch went out in front of it",
+            late.text
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(q.failure(problems.join("\n")));
+    }
+    no_faults(&q)
+}
