@@ -81,9 +81,13 @@ pub fn drain() {
 fn switch(id: usize) {
     match partition::get(id) {
         Some(cell) => {
-            let name = cell.lock().name.clone();
-            FOCUS.store(id, Ordering::Relaxed);
+            let mut p = cell.lock();
+            let name = p.name.clone();
             println!("bulkhead: console input goes to partition {id} ({name})");
+            FOCUS.store(id, Ordering::Relaxed);
+            if let Some(c) = p.console.as_mut() {
+                c.line.hand_over(&name);
+            }
         }
         None => println!("bulkhead: no partition {id}"),
     }
@@ -95,7 +99,10 @@ fn deliver(id: usize, b: u8) {
     };
     let mut p = cell.lock();
     let Some(c) = p.console.as_mut() else { return };
-    c.uart.push_input(b);
+    if c.pending.len() < crate::partition::INPUT_QUEUE {
+        c.pending.push_back(b);
+    }
+    c.refill();
     let level = c.uart.irq_pending();
     if let Some(intid) = p.console_intid {
         let fx = p.vgic.set_level(intid, level);

@@ -231,6 +231,7 @@ fn data_abort(
                     let offset = ipa.0 - console.window.base.0;
                     let focused = crate::console_in::focus() == Some(p.id);
                     emulate_uart(&p.name, focused, console, offset, &access, frame);
+                    console.refill();
                     let level = console.uart.irq_pending();
                     if let Some(intid) = p.console_intid {
                         let fx = p.vgic.set_level(intid, level);

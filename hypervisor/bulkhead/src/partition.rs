@@ -56,6 +56,24 @@ pub struct EmulatedConsole {
     pub window: MemRange,
     pub uart: VirtPl011,
     pub line: LineBuffer,
+    /// Typed input the UART's FIFO has no room for yet; moved in as the
+    /// guest reads (`refill`), so a pasted line is not cut.
+    pub pending: alloc::collections::VecDeque<u8>,
+}
+
+/// Most typed bytes held for a partition beyond its UART's FIFO.
+pub const INPUT_QUEUE: usize = 4096;
+
+impl EmulatedConsole {
+    /// Moves held input into the UART's FIFO while it has room.
+    pub fn refill(&mut self) {
+        while let Some(&b) = self.pending.front() {
+            if !self.uart.push_input(b) {
+                break;
+            }
+            self.pending.pop_front();
+        }
+    }
 }
 
 pub struct Partition {
@@ -129,6 +147,7 @@ impl Partition {
         if let Some(c) = self.console.as_mut() {
             c.uart = VirtPl011::default();
             c.line = LineBuffer::new();
+            c.pending.clear();
         }
         for w in self.ppi_want.iter_mut() {
             *w = 0;

@@ -311,6 +311,7 @@ fn build(
             window: MemRange::new(u.base.base.0 & !0xFFF, bulkhead_core::vpl011::WINDOW),
             uart: VirtPl011::default(),
             line: LineBuffer::new(),
+            pending: alloc::collections::VecDeque::new(),
         }),
         Console::None | Console::Passthrough { .. } => None,
     };

@@ -41,6 +41,15 @@ impl LineBuffer {
         }
     }
 
+    /// The partition gets the focus: what it wrote since its last complete
+    /// line (typically its shell prompt) is shown at once, raw, and the
+    /// buffer is emptied so nothing shows twice.
+    pub fn hand_over(&mut self, name: &str) {
+        for b in core::mem::take(&mut self.line) {
+            crate::console::raw_output(name, b);
+        }
+    }
+
     pub fn flush(&mut self, name: &str) {
         let text: String = self
             .line
