@@ -134,6 +134,9 @@ pub struct Partition {
     pub snapshots: Option<(MemRange, u64, u8)>,
     /// The physical counter when the snapshot being restored was taken.
     pub restore_counter: Option<u64>,
+    /// Passed-through devices, by path: their state lives in the hardware,
+    /// so a snapshot of this partition could not be faithful.
+    pub passthrough: Vec<alloc::string::String>,
     pub boot: BootImage,
 }
 

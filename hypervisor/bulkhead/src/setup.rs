@@ -397,6 +397,7 @@ fn build(
         manager: p.is_manager(),
         pending: None,
         restore_counter: None,
+        passthrough: p.devices().iter().map(|d| d.path.clone()).collect(),
         held: alloc::vec![None; vcpus],
         snapshots: p
             .snapshots()

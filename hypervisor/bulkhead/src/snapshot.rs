@@ -38,6 +38,15 @@ pub fn request(p: &mut Partition, op: Pending) -> Result<(), SnapshotError> {
     if slot >= slots {
         return Err(SnapshotError::BadHeader("no such slot"));
     }
+    if let Some(dev) = p.passthrough.first() {
+        println!(
+            "partition {} ({}): snapshot refused: it owns {dev}, whose state is in the hardware and cannot be captured",
+            p.id, p.name
+        );
+        return Err(SnapshotError::Mismatch(
+            "the partition owns a passed-through device",
+        ));
+    }
     if p.state != State::Running
         && !(matches!(op, Pending::Restore(_)) && p.state == State::Stopped)
     {
