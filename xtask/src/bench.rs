@@ -791,6 +791,12 @@ fn mode_name(icount: bool) -> &'static str {
 
 fn boot(env: &Env, o: &Opts) -> Result<BootResult, String> {
     let bundle = env.bundle(ALONE)?;
+    let result = boot_with(env, o, &bundle);
+    let _ = std::fs::remove_file(&bundle);
+    result
+}
+
+fn boot_with(env: &Env, o: &Opts, bundle: &Path) -> Result<BootResult, String> {
     let mut modes = Vec::new();
     for icount in [true, false] {
         let m = mode_name(icount);
@@ -813,7 +819,7 @@ fn boot(env: &Env, o: &Opts) -> Result<BootResult, String> {
                 o.runs, n.wall, n.power_down_printk
             );
             native.push(n);
-            let b = bulkhead_run(env, o, &bundle, icount)?;
+            let b = bulkhead_run(env, o, bundle, icount)?;
             eprintln!(
                 "bench boot [{m}] run {i}/{}: Bulkhead  wall {:.3} s, bundle verified {:.6} s, \
                  ready {:.6} s, `powering off` {:.6} s, `reboot: Power down` {:.6} s",
@@ -828,7 +834,6 @@ fn boot(env: &Env, o: &Opts) -> Result<BootResult, String> {
             bulkhead,
         });
     }
-    let _ = std::fs::remove_file(&bundle);
     Ok(BootResult { modes })
 }
 
