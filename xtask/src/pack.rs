@@ -43,7 +43,13 @@ pub struct Board {
 pub fn virt_board(v: &Virt) -> Result<Board, String> {
     let dir = target_dir().join("boards");
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(format!("virt-gicv{}-smp{}-{}.dtb", v.gic, v.smp, v.mem));
+    let path = dir.join(format!(
+        "virt-gicv{}-smp{}-{}-s{}.dtb",
+        v.gic,
+        v.smp,
+        v.mem,
+        serial_args(&v.extra).len() / 2
+    ));
     let st = Command::new(QEMU)
         .args([
             "-M",
@@ -60,6 +66,9 @@ pub fn virt_board(v: &Virt) -> Result<Board, String> {
             &v.mem,
             "-nographic",
         ])
+        // Serial ports change the tree (a second `-serial` adds
+        // /pl011@9040000): dump it with the run's own.
+        .args(serial_args(&v.extra))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -71,6 +80,20 @@ pub fn virt_board(v: &Virt) -> Result<Board, String> {
     let dtb = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let hw = bulkhead_core::dt::parse(&dtb).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Board { dtb, hw })
+}
+
+/// The `-serial X` pairs among a run's extra QEMU arguments, with the
+/// backends replaced by `null` (the dump only needs the devices).
+fn serial_args(extra: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = extra.iter();
+    while let Some(a) = it.next() {
+        if a == "-serial" && it.next().is_some() {
+            out.push("-serial".to_string());
+            out.push("null".to_string());
+        }
+    }
+    out
 }
 
 /// Builds the bare-metal test guest and returns its raw image.

@@ -23,8 +23,9 @@ use alloc::vec::Vec;
 use bulkhead_core::vgic::{Effect, Effects};
 use core::sync::atomic::{AtomicU32, Ordering};
 
-/// The maintenance interrupt (PPI 25 on every board Bulkhead knows; the
-/// device tree's value is checked at boot).
+/// The maintenance interrupt: PPI 25 on every board Bulkhead knows (QEMU
+/// virt, the GIC-400 of the Pi 4). The device tree's value is printed at
+/// boot but not yet used in its place.
 pub const MAINTENANCE: u32 = 25;
 /// The EL2 physical timer's PPI: Bulkhead's own alarm (`supervise::tick`).
 pub const HYP_TIMER: u32 = 26;
