@@ -13,7 +13,13 @@ fn boot(config: &str) -> Result<Qemu, TestFailure> {
     let built = images("qemu-virt")?;
     let mut v = Virt::new(&built.img);
     let board = pack::virt_board(&v)?;
-    let out: PathBuf = bulkhead_tests::scratch("restart.bundle");
+    // One bundle file per configuration: the tests of this file run in
+    // parallel and must not overwrite each other's.
+    let stem = std::path::Path::new(config)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("system");
+    let out: PathBuf = bulkhead_tests::scratch(&format!("{stem}.bundle"));
     let packed = pack::pack(
         &workspace_root().join(config),
         &board,
