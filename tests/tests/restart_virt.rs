@@ -122,6 +122,15 @@ fn restart_policies_watchdog_and_console_commands() -> Result<(), TestFailure> {
     if !(has("sleeper", "stopped") && has("resetter", "held") && has("bystander", "running")) {
         return Err(q.failure(format!("unexpected `list` answer: {list:?}")));
     }
+    let status = mgmt(&mut q, "status bystander")?;
+    if !(status.iter().any(|l| l.contains("state: running"))
+        && status
+            .iter()
+            .any(|l| l.contains("bystander: cores [0], memory 16 MiB"))
+        && status.iter().any(|l| l.contains("cpu use")))
+    {
+        return Err(q.failure(format!("unexpected `status bystander` answer: {status:?}")));
+    }
     if mgmt(&mut q, "stop nosuch").is_ok() {
         return Err(q.failure("`stop nosuch` was not refused".into()));
     }

@@ -73,7 +73,14 @@ pub fn handle_sync(frame: &mut TrapFrame) {
             // masked at EL2: the one that woke us is taken as soon as the
             // guest runs again, and injected then.
             if !virq::lr_pending() {
+                let t0 = crate::arch::cpu::counter();
                 crate::arch::cpu::wait_for_interrupt();
+                if let Some(s) = crate::stats::of(pid) {
+                    s.idle_ticks.fetch_add(
+                        crate::arch::cpu::counter().wrapping_sub(t0),
+                        core::sync::atomic::Ordering::Relaxed,
+                    );
+                }
             }
         }
         Outcome::Off => {

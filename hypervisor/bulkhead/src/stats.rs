@@ -6,7 +6,8 @@
 //! Layout (little-endian, `repr(C)`): magic u64 ("BKSTATS1"), partition
 //! count u64, counter frequency u64, then for each of `MAX_PARTITIONS`
 //! partitions: traps (every exit to EL2), irqs (physical interrupts taken
-//! while it ran), wfi (idle waits), faults, each u64.
+//! while it ran), wfi (idle waits), faults, idle_ticks (counter ticks spent
+//! waiting after a WFI), each u64.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,6 +20,8 @@ pub struct PartitionStats {
     pub irqs: AtomicU64,
     pub wfi: AtomicU64,
     pub faults: AtomicU64,
+    /// Counter ticks its vCPUs spent waiting at EL2 after a WFI.
+    pub idle_ticks: AtomicU64,
 }
 
 #[repr(C)]
@@ -40,6 +43,7 @@ pub static BULKHEAD_STATS: Stats = Stats {
             irqs: AtomicU64::new(0),
             wfi: AtomicU64::new(0),
             faults: AtomicU64::new(0),
+            idle_ticks: AtomicU64::new(0),
         }
     }; MAX_PARTITIONS],
 };

@@ -209,7 +209,23 @@ pub fn run_command(line: &str) {
     let response = match mgmt::parse_command(line) {
         Ok(cmd) => {
             let mut host = crate::mgmt_host::ConsoleHost::new();
-            mgmt::execute(&mut host, &cmd)
+            let mut r = mgmt::execute(&mut host, &cmd);
+            if let (mgmt::Command::Status(target), true) = (&cmd, r.is_ok()) {
+                for (i, cell) in partition::all().iter().enumerate() {
+                    let p = cell.lock();
+                    let wanted = match target {
+                        None => true,
+                        Some(mgmt::Target::Index(n)) => *n == i,
+                        Some(mgmt::Target::Name(n)) => n.as_str() == p.name,
+                    };
+                    if wanted {
+                        for l in usage_lines(&p) {
+                            r.line(&l);
+                        }
+                    }
+                }
+            }
+            r
         }
         Err(e) => mgmt::Response::error(&alloc::format!("{e}")),
     };
@@ -224,4 +240,57 @@ pub fn guest_fault_kind(storm: bool) -> FaultKind {
     } else {
         FaultKind::StageTwo
     }
+}
+
+/// What `status` adds to the supervisor's view: cores, memory, exits,
+/// interrupts, and CPU use measured from the time its vCPUs waited after a
+/// WFI (over its uptime).
+fn usage_lines(p: &Partition) -> alloc::vec::Vec<alloc::string::String> {
+    use alloc::format;
+    use core::sync::atomic::Ordering;
+    let mut out = alloc::vec::Vec::new();
+    let cores: alloc::vec::Vec<alloc::string::String> =
+        p.cores.iter().map(|c| format!("{c}")).collect();
+    let mem: u64 = p.memory.iter().map(|m| m.size).sum();
+    out.push(format!(
+        "  {}: cores [{}], memory {} MiB",
+        p.name,
+        cores.join(" "),
+        mem >> 20
+    ));
+    let irqs: alloc::vec::Vec<alloc::string::String> = p
+        .irq_counts
+        .iter()
+        .map(|(i, n)| format!("{i}:{n}"))
+        .collect();
+    let total_irqs: u64 = p.irq_counts.values().sum();
+    out.push(format!(
+        "  {}: {} exits, {} interrupts ({}), {} faults",
+        p.name,
+        p.traps,
+        total_irqs,
+        if irqs.is_empty() {
+            alloc::string::String::from("none")
+        } else {
+            irqs.join(" ")
+        },
+        p.faults
+    ));
+    if let Some(s) = crate::stats::of(p.id) {
+        let hz = cpu::counter_hz().max(1);
+        let ticks = s.idle_ticks.load(Ordering::Relaxed);
+        let idle_us = ticks / hz * 1_000_000 + ticks % hz * 1_000_000 / hz;
+        let up_us = p.sup.uptime(cpu::uptime_us()).max(1);
+        let capacity = up_us.saturating_mul(p.cores.len().max(1) as u64);
+        let busy = capacity.saturating_sub(idle_us.min(capacity));
+        out.push(format!(
+            "  {}: cpu use {}.{}% of {} vCPU(s) ({} idle waits)",
+            p.name,
+            busy * 100 / capacity,
+            busy * 1000 / capacity % 10,
+            p.cores.len(),
+            s.wfi.load(Ordering::Relaxed)
+        ));
+    }
+    out
 }
