@@ -116,6 +116,16 @@ pub fn cached() -> Option<Guests> {
 /// Fetches the guests unless the cache already holds them.
 pub fn fetch(refresh: bool) -> Result<Guests, String> {
     let cache = cache_dir();
+    // Tests fetch from several threads and processes at once: one at a
+    // time, the others then find the record.
+    static IN_PROCESS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _here = IN_PROCESS.lock().unwrap_or_else(|p| p.into_inner());
+    fs::create_dir_all(&cache).map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
+    let lock_path = cache.join(".fetch.lock");
+    let lock = fs::File::create(&lock_path)
+        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
     if !refresh {
         if let Some(g) = read_record(&cache) {
             return Ok(g);

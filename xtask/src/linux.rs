@@ -94,8 +94,19 @@ pub fn initramfs() -> Result<PathBuf, String> {
     artifacts().map(|l| l.initramfs)
 }
 
-/// The kernel and the initramfs, fetched and built as needed.
+/// The kernel and the initramfs, fetched and built as needed. Tests call
+/// this from many threads and processes at once: a lock file serializes
+/// the fetch and the build, so no one reads a file another is writing.
 pub fn artifacts() -> Result<Linux, String> {
+    static IN_PROCESS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _here = IN_PROCESS.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = cache_dir();
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let lock_path = dir.join(".lock");
+    let lock = fs::File::create(&lock_path)
+        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
     let g = guests::fetch(false)?;
     check_image(&g.kernel)?;
     let modules = guests::fetch_modules(&g, MODULES)?;
@@ -120,7 +131,6 @@ pub fn artifacts() -> Result<Linux, String> {
         version_tag(&busybox_version),
         &key[..16]
     );
-    let dir = cache_dir();
     let path = dir.join(&name);
     if !path.is_file() {
         let rootfs = rootfs_from_sources(

@@ -516,7 +516,7 @@ fn test() -> Result<(), String> {
     ));
 
     let t = Instant::now();
-    let (ok, c) = cargo_test(&["--workspace", "--exclude", "bulkhead-tests"], &[])?;
+    let (ok, c) = cargo_test(&["--workspace", "--exclude", "bulkhead-tests", "--no-fail-fast"], &[])?;
     rows.push(("host tests".into(), ok, c, t.elapsed()));
 
     let t = Instant::now();
@@ -524,7 +524,7 @@ fn test() -> Result<(), String> {
     let (ok, c) = if built_ok {
         cargo_test(
             // --show-output: the boot tests print their boot times.
-            &["-p", "bulkhead-tests", "--", "--show-output"],
+            &["-p", "bulkhead-tests", "--no-fail-fast", "--", "--show-output"],
             &[(images::IMAGES_ENV, &images_root)],
         )?
     } else {
