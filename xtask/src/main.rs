@@ -516,7 +516,15 @@ fn test() -> Result<(), String> {
     ));
 
     let t = Instant::now();
-    let (ok, c) = cargo_test(&["--workspace", "--exclude", "bulkhead-tests", "--no-fail-fast"], &[])?;
+    let (ok, c) = cargo_test(
+        &[
+            "--workspace",
+            "--exclude",
+            "bulkhead-tests",
+            "--no-fail-fast",
+        ],
+        &[],
+    )?;
     rows.push(("host tests".into(), ok, c, t.elapsed()));
 
     let t = Instant::now();
@@ -524,7 +532,13 @@ fn test() -> Result<(), String> {
     let (ok, c) = if built_ok {
         cargo_test(
             // --show-output: the boot tests print their boot times.
-            &["-p", "bulkhead-tests", "--no-fail-fast", "--", "--show-output"],
+            &[
+                "-p",
+                "bulkhead-tests",
+                "--no-fail-fast",
+                "--",
+                "--show-output",
+            ],
             &[(images::IMAGES_ENV, &images_root)],
         )?
     } else {
