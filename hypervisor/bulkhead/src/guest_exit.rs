@@ -5,7 +5,7 @@
 
 use crate::arch::guest;
 use crate::arch::vectors::TrapFrame;
-use crate::partition::{self, FaultPolicy, Partition, State};
+use crate::partition::{self, Partition, State};
 use crate::{println, supervise, vcpu, virq};
 use bulkhead_core::esr::Esr;
 use bulkhead_core::mmio::{self, MmioAccess};
@@ -54,18 +54,14 @@ pub fn handle_sync(frame: &mut TrapFrame) {
     if let Some(s) = crate::stats::of(pid) {
         crate::stats::bump(&s.traps);
     }
-    if p.state == State::Pausing {
-        // Leave the trapped instruction to be taken again after the
-        // snapshot: the vCPU is captured with its frame as it is.
-        return;
+    if p.state != State::Running {
+        // Stopping, restarting or pausing: the trapped instruction is not
+        // handled (a pausing vCPU is captured with its frame as it is and
+        // takes the trap again once resumed).
+        return leave_or_resume(p, me.vcpu, frame);
     }
-    let outcome = if p.state != State::Running {
-        Outcome::Off
-    } else {
-        dispatch(&mut p, me.vcpu, frame, esr, far, hpfar)
-    };
-    match outcome {
-        Outcome::Resume => virq::sync(&mut p, me.vcpu),
+    match dispatch(&mut p, me.vcpu, frame, esr, far, hpfar) {
+        Outcome::Resume => leave_or_resume(p, me.vcpu, frame),
         Outcome::Idle => {
             drop(p);
             // Sleep until a physical interrupt is pending (the guest's
@@ -87,6 +83,34 @@ pub fn handle_sync(frame: &mut TrapFrame) {
             drop(p);
             vcpu::off_and_wait()
         }
+    }
+}
+
+/// The last step before going back to a guest, with its partition locked:
+/// running, the list registers are brought up to date; stopping or
+/// restarting, the vCPU goes off; pausing for a snapshot or restore, it
+/// saves itself and waits.
+fn leave_or_resume(mut p: spin::MutexGuard<'static, Partition>, vcpu_id: usize, frame: &TrapFrame) {
+    match p.state {
+        State::Running => virq::sync(&mut p, vcpu_id),
+        State::Pausing => {
+            crate::snapshot::capture(&mut p, vcpu_id, frame);
+            drop(p);
+            vcpu::hold_and_wait();
+        }
+        State::Restarting | State::Stopped => {
+            drop(p);
+            vcpu::off_and_wait();
+        }
+    }
+}
+
+/// After a physical interrupt taken while the guest ran (`virq` has
+/// queued what it delivers).
+pub fn after_irq(frame: &TrapFrame) {
+    let me = vcpu::current();
+    if let Some(cell) = me.partition.and_then(partition::get) {
+        leave_or_resume(cell.lock(), me.vcpu, frame);
     }
 }
 
@@ -495,24 +519,15 @@ pub fn handle_serror(frame: &mut TrapFrame) {
     let me = vcpu::current();
     let outcome = match me.partition.and_then(partition::get) {
         Some(cell) => {
-            let mut p = cell.lock();
-            let policy = p.policy;
-            // An SError cannot be "injected back" meaningfully here: stop
-            // unless the policy says to restart.
-            if policy == FaultPolicy::InjectAbort {
-                p.policy = FaultPolicy::Stop;
-            }
-            let o = violation(
-                &mut p,
+            // Not injectable: the supervisor stops or restarts by policy.
+            unhandled(
+                &mut cell.lock(),
                 me.vcpu,
                 frame,
                 esr,
                 far,
                 format_args!("SError"),
-                false,
-            );
-            p.policy = policy;
-            o
+            )
         }
         None => Outcome::Off,
     };

@@ -20,8 +20,3 @@ pub fn init() {
     // once, before anything allocates.
     unsafe { HEAP.lock().init(area, HEAP_SIZE) };
 }
-
-/// Bytes currently allocated, for the status view.
-pub fn used() -> usize {
-    HEAP.lock().stats_alloc_actual()
-}

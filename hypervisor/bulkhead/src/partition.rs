@@ -11,19 +11,6 @@ use bulkhead_core::addr::MemRange;
 use bulkhead_core::vpl011::VirtPl011;
 use spin::{Mutex, Once};
 
-/// What to do when a guest does something it may not (touches memory
-/// outside its map, an exception Bulkhead cannot emulate).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultPolicy {
-    /// Make the guest take a synchronous external abort; it goes on.
-    InjectAbort,
-    /// Stop the partition; its resources stay reserved.
-    Stop,
-    /// Restart the partition (acted on by the restart work; until then it
-    /// is stopped and the request recorded).
-    Restart,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     Running,
@@ -79,7 +66,6 @@ impl EmulatedConsole {
 pub struct Partition {
     pub id: usize,
     pub name: String,
-    pub vmid: u16,
     /// `cores[i]` is the logical core that runs vCPU `i`.
     pub cores: Vec<usize>,
     pub memory: Vec<MemRange>,
@@ -90,10 +76,8 @@ pub struct Partition {
     pub entry: u64,
     pub dtb: u64,
     pub console: Option<EmulatedConsole>,
-    pub policy: FaultPolicy,
     pub state: State,
     pub faults: u64,
-    pub reset_requested: bool,
     pub traps: u64,
     /// WFI traps: times the guest went idle.
     pub idle_waits: u64,
@@ -156,7 +140,6 @@ impl Partition {
             *w = 0;
         }
         self.storm_window = (0, 0);
-        self.reset_requested = false;
     }
 }
 

@@ -7,7 +7,7 @@
 //! validated again against the device tree this board handed over.
 
 use crate::arch::{self, cache};
-use crate::partition::{self, BootImage, EmulatedConsole, FaultPolicy, Partition, State};
+use crate::partition::{self, BootImage, EmulatedConsole, Partition, State};
 use crate::vconsole::LineBuffer;
 use crate::{memory, println, smp, vcpu};
 use alloc::format;
@@ -315,11 +315,6 @@ fn build(
         }),
         Console::None | Console::Passthrough { .. } => None,
     };
-    let policy = match p.on_fault() {
-        bulkhead_config::FaultPolicy::Stop => FaultPolicy::Stop,
-        bulkhead_config::FaultPolicy::InjectAbort => FaultPolicy::InjectAbort,
-        bulkhead_config::FaultPolicy::Restart(_) => FaultPolicy::Restart,
-    };
     let on_fault = match p.on_fault() {
         bulkhead_config::FaultPolicy::Stop => OnFault::Stop,
         bulkhead_config::FaultPolicy::InjectAbort => OnFault::InjectAbort,
@@ -370,7 +365,6 @@ fn build(
     Ok(Partition {
         id: index,
         name: String::from(p.name()),
-        vmid: u16::from(vmid),
         cores,
         memory: p.memory().iter().map(|m| m.guest_range()).collect(),
         vttbr,
@@ -378,10 +372,8 @@ fn build(
         entry: lay.entry.0,
         dtb: lay.dtb.0,
         console,
-        policy,
         state: State::Running,
         faults: 0,
-        reset_requested: false,
         traps: 0,
         storm_window: (0, 0),
         vgic,

@@ -128,7 +128,7 @@ pub fn start_secondaries(hw: &Hardware) -> usize {
     smp_boot::publish_mpidrs(&mpidrs);
     ONLINE[0].store(true, Ordering::Release);
 
-    let entry = arch::bulkhead_secondary_entry as usize as u64;
+    let entry = arch::bulkhead_secondary_entry as *const () as u64;
     let mut failed: Vec<(usize, StartError)> = Vec::new();
     for (i, c) in order.iter().enumerate().skip(1) {
         if let Err(e) = start_one(hw, c, entry) {
@@ -171,8 +171,4 @@ pub fn report_in(index: usize) {
     if let Some(flag) = ONLINE.get(index) {
         flag.store(true, Ordering::Release);
     }
-}
-
-pub fn online_count() -> usize {
-    ONLINE.iter().filter(|f| f.load(Ordering::Acquire)).count()
 }

@@ -234,14 +234,6 @@ pub fn run_command(line: &str) {
     crate::console::print(format_args!("\n{}", response.render().replace('\r', "")));
 }
 
-pub fn guest_fault_kind(storm: bool) -> FaultKind {
-    if storm {
-        FaultKind::ExceptionStorm
-    } else {
-        FaultKind::StageTwo
-    }
-}
-
 /// What `status` adds to the supervisor's view: cores, memory, exits,
 /// interrupts, and CPU use measured from the time its vCPUs waited after a
 /// WFI (over its uptime).

@@ -12,10 +12,7 @@ pub extern "C" fn trap_entry(frame: &mut TrapFrame, raw_kind: u64) {
     match origin {
         TrapOrigin::CurrentEl => el2_fault(frame, kind),
         TrapOrigin::LowerAarch64 | TrapOrigin::LowerAarch32 => match kind {
-            TrapKind::Sync => {
-                crate::guest_exit::handle_sync(frame);
-                after_exit(frame);
-            }
+            TrapKind::Sync => crate::guest_exit::handle_sync(frame),
             // Physical interrupts are routed to EL2 while a guest runs
             // (HCR_EL2.IMO, FMO): see `virq`.
             TrapKind::Irq | TrapKind::Fiq => {
@@ -25,34 +22,10 @@ pub extern "C" fn trap_entry(frame: &mut TrapFrame, raw_kind: u64) {
                     crate::stats::bump(&s.irqs);
                 }
                 crate::virq::irq_from_guest(me.partition, me.vcpu);
-                after_exit(frame);
+                crate::guest_exit::after_irq(frame);
             }
             TrapKind::SError => crate::guest_exit::handle_serror(frame),
         },
-    }
-}
-
-/// Before going back to the guest: if its partition is no longer running
-/// (kicked for a stop or restart) the vCPU goes off; if it is being held
-/// for a snapshot or restore, it saves itself and waits.
-fn after_exit(frame: &TrapFrame) {
-    use crate::partition::State;
-    let me = crate::vcpu::current();
-    let Some(cell) = me.partition.and_then(crate::partition::get) else {
-        return;
-    };
-    let mut p = cell.lock();
-    match p.state {
-        State::Running => {}
-        State::Pausing => {
-            crate::snapshot::capture(&mut p, me.vcpu, frame);
-            drop(p);
-            crate::vcpu::hold_and_wait();
-        }
-        State::Restarting | State::Stopped => {
-            drop(p);
-            crate::vcpu::off_and_wait();
-        }
     }
 }
 

@@ -205,19 +205,14 @@ pub fn irq_from_guest(pid: Option<usize>, v: usize) {
             }
         }
     }
+    // Both may lock any partition, this one included: the lock is dropped
+    // first. The list registers are brought up to date on the way back to
+    // the guest (`guest_exit::after_irq`); an idle core has none to fill.
+    drop(cell);
     if tick {
-        drop(cell);
         crate::supervise::tick();
-        cell = pid.and_then(crate::partition::get).map(|c| c.lock());
     }
     if console {
-        // Typed input may go to any partition, this one included: take no
-        // partition lock across it.
-        drop(cell);
         console_in::drain();
-        cell = pid.and_then(crate::partition::get).map(|c| c.lock());
-    }
-    if let Some(p) = cell.as_mut() {
-        sync(p, v);
     }
 }
