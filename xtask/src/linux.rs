@@ -114,7 +114,12 @@ pub fn artifacts() -> Result<Linux, String> {
         fs::read(&g.busybox).map_err(|e| format!("cannot read {}: {e}", g.busybox.display()))?;
     let busybox_version =
         initramfs::busybox_version(&busybox).unwrap_or("BusyBox (unknown)".into());
-    let sources = read_sources(&source_dir())?;
+    let mut sources = read_sources(&source_dir())?;
+    sources.push(Source {
+        rel: format!("rootfs/{MGMT_TOOL_PATH}"),
+        exec: true,
+        data: build_mgmt_tool()?,
+    });
     let mut module_files = Vec::new();
     for f in &modules.load_order {
         let p = modules.dir.join(f);
@@ -182,6 +187,47 @@ fn prune(dir: &Path, keep: usize) {
     for (_, p) in built.into_iter().skip(keep) {
         let _ = fs::remove_file(p);
     }
+}
+
+/// Where the manager partition's program goes in the initramfs (every
+/// Linux guest gets it; only the manager's calls are carried out).
+pub const MGMT_TOOL_PATH: &str = "bin/bulkhead-mgmt";
+/// The Rust target of the Linux guests' own programs.
+pub const LINUX_TARGET: &str = "aarch64-unknown-linux-musl";
+
+/// Builds `partitions/manager` (`bulkhead-mgmt`) as a static arm64 Linux
+/// program and returns its bytes.
+pub fn build_mgmt_tool() -> Result<Vec<u8>, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args([
+            "build",
+            "-p",
+            "bulkhead-mgmt",
+            "--release",
+            "--target",
+            LINUX_TARGET,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "building bulkhead-mgmt for {LINUX_TARGET} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let path = crate::images::target_dir()
+        .join(LINUX_TARGET)
+        .join("release")
+        .join("bulkhead-mgmt");
+    let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // A static arm64 ELF executable: what the guest kernel can run.
+    if bytes.get(..4) != Some(b"\x7fELF") || bytes.get(18..20) != Some(&[0xB7, 0x00][..]) {
+        return Err(format!("{} is not an arm64 ELF", path.display()));
+    }
+    Ok(bytes)
 }
 
 /// A file under `partitions/linux/`: its path there, whether it is

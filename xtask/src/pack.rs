@@ -268,6 +268,7 @@ fn guest_spec(
         timer,
         console,
         passthrough: p.devices().iter().map(|d| d.path.clone()).collect(),
+        mgmt_doorbell: p.is_manager(),
     })
 }
 

@@ -37,6 +37,19 @@ enum Outcome {
     Idle,
     /// Take this vCPU off the core.
     Off,
+    /// A management call of the manager partition (x0..x3), carried out
+    /// once its own lock is released (it may act on itself or lock
+    /// another partition); the results go back where the call came from.
+    Manage([u64; 4], Via),
+}
+
+/// Where a manager's call came from, and where its results go.
+#[derive(Clone, Copy)]
+enum Via {
+    /// `hvc`: results in x0..x3 (ELR already past the instruction).
+    Hvc,
+    /// A write to the doorbell's CALL register: results in its X0..X3.
+    Doorbell,
 }
 
 pub fn handle_sync(frame: &mut TrapFrame) {
@@ -82,6 +95,26 @@ pub fn handle_sync(frame: &mut TrapFrame) {
         Outcome::Off => {
             drop(p);
             vcpu::off_and_wait()
+        }
+        Outcome::Manage(x, via) => {
+            drop(p);
+            let results = crate::mgmt_host::manager_call(pid, x);
+            let mut p = cell.lock();
+            match via {
+                Via::Hvc => {
+                    for (r, v) in frame.x.iter_mut().zip(results) {
+                        *r = v;
+                    }
+                }
+                Via::Doorbell => {
+                    if let Some(d) = p.doorbell.as_mut() {
+                        d.complete(results);
+                    }
+                }
+            }
+            // The call may have stopped, restarted or paused this very
+            // partition: leave as its state now says.
+            leave_or_resume(p, me.vcpu, frame)
         }
     }
 }
@@ -255,6 +288,9 @@ fn data_abort(
     if let Some(outcome) = gic_mmio(p, vcpu_id, frame, esr, far, ipa) {
         return outcome;
     }
+    if let Some(outcome) = doorbell_mmio(p, vcpu_id, frame, esr, far, ipa) {
+        return outcome;
+    }
     if let Some(console) = p.console.as_mut() {
         if console.window.contains(ipa.0) {
             match mmio::decode(esr, ipa) {
@@ -302,6 +338,49 @@ fn data_abort(
         format_args!("{dir} IPA {:#x} outside its map", ipa.0),
         false,
     )
+}
+
+/// The manager's doorbell page (`bulkhead_core::mgmt::doorbell`); `None`
+/// when the address is not the doorbell or the partition has none (every
+/// partition but the manager: there the page is unmapped like any other).
+fn doorbell_mmio(
+    p: &mut Partition,
+    vcpu_id: usize,
+    frame: &mut TrapFrame,
+    esr: u64,
+    far: u64,
+    ipa: bulkhead_core::addr::GuestPhysAddr,
+) -> Option<Outcome> {
+    use bulkhead_core::mgmt::doorbell::{Written, GUEST_BASE, SIZE};
+    if p.doorbell.is_none() || !(GUEST_BASE..GUEST_BASE + SIZE).contains(&ipa.0) {
+        return None;
+    }
+    let access = match mmio::decode(esr, ipa) {
+        Ok(a) => a,
+        Err(why) => {
+            let what = format_args!(
+                "doorbell access at IPA {:#x} that cannot be emulated ({why:?})",
+                ipa.0
+            );
+            return Some(violation(p, vcpu_id, frame, esr, far, what, false));
+        }
+    };
+    let offset = ipa.0 - GUEST_BASE;
+    let reg = access.reg as usize;
+    frame.elr = frame.elr.wrapping_add(4);
+    let d = p.doorbell.as_mut()?;
+    if access.write {
+        let value = access.store_value(frame.x.get(reg).copied().unwrap_or(0));
+        if let Written::Call(x) = d.write(offset, access.size, value) {
+            return Some(Outcome::Manage(x, Via::Doorbell));
+        }
+    } else {
+        let value = access.load_value(d.read(offset, access.size));
+        if let Some(r) = frame.x.get_mut(reg) {
+            *r = value;
+        }
+    }
+    Some(Outcome::Resume)
 }
 
 fn emulate_uart(
@@ -576,9 +655,10 @@ fn bulkhead_call(p: &mut Partition, frame: &mut TrapFrame) -> Outcome {
         | Hypercall::PartitionName { .. }
         | Hypercall::Manage { .. } => {
             if p.manager {
-                // The manager's calls are not carried out yet (gap noted in
-                // docs/partition-lifecycle.md).
-                HvcStatus::NotSupported.to_x0()
+                return Outcome::Manage(
+                    [frame.x[0], frame.x[1], frame.x[2], frame.x[3]],
+                    Via::Hvc,
+                );
             } else {
                 println!(
                     "partition {} ({}): management hypercall {:#x} refused: not the manager partition",

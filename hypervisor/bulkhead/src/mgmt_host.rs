@@ -1,5 +1,6 @@
 //! The management operations (`bulkhead_core::mgmt`) carried out on the
-//! running partitions, for the console's command mode.
+//! running partitions, for the console's command mode and for the manager
+//! partition's hypercalls (by `hvc` or through its doorbell page).
 
 use crate::partition::{self, Pending};
 use crate::supervise;
@@ -45,8 +46,23 @@ impl Host for ConsoleHost {
             .unwrap_or(0)
     }
 
-    fn is_manager(&self, _index: usize) -> bool {
-        false
+    fn is_manager(&self, index: usize) -> bool {
+        partition::get(index).is_some_and(|c| c.lock().manager)
+    }
+
+    fn info_flags(&self, index: usize) -> u8 {
+        use bulkhead_core::mgmt::info_flags::{OP_FAILED, OP_PENDING};
+        partition::get(index).map_or(0, |c| {
+            let p = c.lock();
+            let mut f = 0;
+            if p.pending.is_some() || p.state == partition::State::Pausing {
+                f |= OP_PENDING;
+            }
+            if p.last_op_failed {
+                f |= OP_FAILED;
+            }
+            f
+        })
     }
 
     fn control(&mut self, index: usize, event: Event) -> Decision {
@@ -73,4 +89,37 @@ impl Host for ConsoleHost {
         bulkhead_core::snapshot::Snapshot::parse_with(bytes, &crate::arch::crc::crc32c_sum)?;
         crate::snapshot::request(&mut p, Pending::Restore(slot))
     }
+}
+
+/// Carries out a management hypercall (x0..x3) of partition `caller`,
+/// which the configuration marks as manager, and returns x0..x3. Called
+/// with no partition lock held. `execute_hypercall` checks the manager
+/// role again on every call; operations that change a partition are
+/// logged on the console with their outcome.
+pub fn manager_call(caller: usize, x: [u64; 4]) -> [u64; 4] {
+    use bulkhead_core::mgmt::{decode_hypercall, execute_hypercall, HvcStatus, Hypercall};
+    let mut host = ConsoleHost::new();
+    let results = execute_hypercall(&mut host, caller, x);
+    if let Hypercall::Manage { op, index, slot } = decode_hypercall(x) {
+        let me = host.name(caller).unwrap_or("?");
+        let target = usize::try_from(index)
+            .ok()
+            .and_then(|i| host.name(i))
+            .unwrap_or("?");
+        let outcome = match HvcStatus::from_x0(results[0]) {
+            Some(HvcStatus::Ok) => "ok",
+            Some(HvcStatus::NotManager) => "refused: not the manager",
+            Some(HvcStatus::NoSuchPartition) => "no such partition",
+            Some(HvcStatus::Busy) => "busy",
+            Some(HvcStatus::NoSuchSlot) => "no such slot",
+            Some(HvcStatus::WrongState) => "wrong state",
+            Some(HvcStatus::Failed) => "failed",
+            Some(HvcStatus::NotSupported | HvcStatus::InvalidParameter) | None => "invalid",
+        };
+        crate::println!(
+            "partition {caller} ({me}): manager: {} {target} (#{index}) slot {slot}: {outcome}",
+            op.name()
+        );
+    }
+    results
 }

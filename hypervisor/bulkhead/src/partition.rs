@@ -103,6 +103,12 @@ pub struct Partition {
     pub sup: bulkhead_core::supervisor::Supervisor,
     /// May use the management hypercalls.
     pub manager: bool,
+    /// The manager's management doorbell page
+    /// (`bulkhead_core::mgmt::doorbell`, at its `GUEST_BASE`); None for
+    /// every other partition, for which that address is unmapped.
+    pub doorbell: Option<bulkhead_core::mgmt::doorbell::Doorbell>,
+    /// The last snapshot or restore of this partition failed.
+    pub last_op_failed: bool,
     /// The snapshot or restore waiting for the vCPUs to be held.
     pub pending: Option<Pending>,
     /// Per vCPU: the state it was held with (None: it was off), and its

@@ -387,6 +387,10 @@ fn build(
         sup,
         boot,
         manager: p.is_manager(),
+        doorbell: p
+            .is_manager()
+            .then(bulkhead_core::mgmt::doorbell::Doorbell::default),
+        last_op_failed: false,
         pending: None,
         restore_counter: None,
         passthrough: p.devices().iter().map(|d| d.path.clone()).collect(),

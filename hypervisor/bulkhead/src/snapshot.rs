@@ -129,6 +129,7 @@ pub fn complete(p: &mut Partition) {
         Some(Pending::Restore(slot)) => read(p, slot).map(|n| (slot, n, "restore")),
         None => return,
     };
+    p.last_op_failed = outcome.is_err();
     match outcome {
         Ok((slot, bytes, what)) => println!(
             "partition {} ({}): {what} slot {slot} done: {} MiB in {} ms",

@@ -7,8 +7,8 @@ use bulkhead_core::mgmt::hypercall::{
     PARTITION_NAME, REVISION, UID, WATCHDOG_KICK,
 };
 use bulkhead_core::mgmt::{
-    decode_hypercall, execute_hypercall, op_code, reason_code, state_code, Host, HvcStatus,
-    Hypercall, Op, PackedInfo,
+    decode_hypercall, execute_hypercall, info_flags, op_code, reason_code, state_code, Host,
+    HvcStatus, Hypercall, Op, PackedInfo,
 };
 use bulkhead_core::supervisor::{Decision, Event, FaultKind, State, StopReason, Trigger};
 use mgmt_common::{FakeHost, S};
@@ -123,7 +123,7 @@ fn identification() {
     assert_eq!(r, UID.map(u64::from));
     assert_eq!(r[0], 0x2719_37f4);
     let r = execute_hypercall(&mut h, 0, [u64::from(REVISION), 0, 0, 0]);
-    assert_eq!(r, [1, 0, 0, 0]);
+    assert_eq!(r, [1, 1, 0, 0]);
     let r = execute_hypercall(&mut h, 0, [0xC600_0077, 0, 0, 0]);
     assert_eq!(r[0], st(HvcStatus::NotSupported));
 }
@@ -183,7 +183,8 @@ fn partition_count_info_and_name() {
             state: state_code::RUNNING,
             reason: reason_code::NONE,
             restarts: 1,
-            faults: 1
+            faults: 1,
+            flags: 0
         }
     );
     assert_eq!(r[2], 1, "generation");
@@ -255,4 +256,69 @@ fn mgmt_command_statuses() {
     h.crash_loop(1);
     assert_eq!(call(&mut h, Op::Restart, 1, 0), st(HvcStatus::WrongState));
     assert_eq!(call(&mut h, Op::Start, 1, 0), OK);
+}
+
+/// FakeHost with a snapshot under way on partition 0.
+struct Busy(FakeHost);
+
+impl Host for Busy {
+    fn partition_count(&self) -> usize {
+        self.0.partition_count()
+    }
+    fn name(&self, index: usize) -> Option<&str> {
+        self.0.name(index)
+    }
+    fn status(&self, index: usize) -> Option<bulkhead_core::supervisor::Status> {
+        self.0.status(index)
+    }
+    fn slots(&self, index: usize) -> u8 {
+        self.0.slots(index)
+    }
+    fn is_manager(&self, index: usize) -> bool {
+        self.0.is_manager(index)
+    }
+    fn control(&mut self, index: usize, event: Event) -> Decision {
+        self.0.control(index, event)
+    }
+    fn snapshot(
+        &mut self,
+        index: usize,
+        slot: u8,
+    ) -> Result<(), bulkhead_core::snapshot::SnapshotError> {
+        self.0.snapshot(index, slot)
+    }
+    fn restore(
+        &mut self,
+        index: usize,
+        slot: u8,
+    ) -> Result<(), bulkhead_core::snapshot::SnapshotError> {
+        self.0.restore(index, slot)
+    }
+    fn info_flags(&self, index: usize) -> u8 {
+        if index == 0 {
+            info_flags::OP_PENDING | info_flags::OP_FAILED
+        } else {
+            0
+        }
+    }
+}
+
+#[test]
+fn partition_info_carries_the_operation_flags() {
+    let mut h = Busy(FakeHost::new());
+    let mgr = h.0.manager;
+    let r0 = execute_hypercall(&mut h, mgr, [u64::from(PARTITION_INFO), 0, 0, 0]);
+    let r1 = execute_hypercall(&mut h, mgr, [u64::from(PARTITION_INFO), 1, 0, 0]);
+    assert_eq!(PackedInfo::unpack(r0[1]).flags, 3);
+    assert_eq!(r0[1] >> 48, 3);
+    assert_eq!(PackedInfo::unpack(r1[1]).flags, 0);
+    let p = PackedInfo {
+        state: 3,
+        reason: 7,
+        restarts: 0xFFFF,
+        faults: 2,
+        flags: 0x81,
+    };
+    assert_eq!(PackedInfo::unpack(p.pack()), p);
+    assert_eq!(p.pack() >> 56, 0);
 }

@@ -53,6 +53,10 @@ pub struct GuestDtSpec {
     /// example `/virtio_mmio@a000000`. Memory is identity-mapped for them:
     /// they appear at their machine-physical addresses.
     pub passthrough: Vec<String>,
+    /// The manager partition's management doorbell page
+    /// (`bulkhead_core::mgmt::doorbell`): a node
+    /// `bulkhead-mgmt@<GUEST_BASE>` with its `compatible` and `reg`.
+    pub mgmt_doorbell: bool,
 }
 
 /// The interrupt controller the partition sees (emulated or virtualised by

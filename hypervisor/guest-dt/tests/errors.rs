@@ -14,6 +14,7 @@ fn refuse(spec: &GuestDtSpec) -> GuestDtError {
 fn passthrough(paths: &[&str]) -> GuestDtSpec {
     GuestDtSpec {
         passthrough: paths.iter().map(|p| p.to_string()).collect(),
+        mgmt_doorbell: false,
         ..small_spec()
     }
 }

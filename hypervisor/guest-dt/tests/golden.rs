@@ -44,6 +44,7 @@ fn pl011_console_and_primecell_on_virt_gicv2() {
             ..small_spec().console.unwrap()
         }),
         passthrough: vec!["/pl031@9010000".into()],
+        mgmt_doorbell: false,
         ..small_spec_v2()
     };
     let out = bulkhead_guest_dt::generate(&virt_v2(), &spec).unwrap();

@@ -192,6 +192,7 @@ fn pi_spec(passthrough: &[&str]) -> GuestDtSpec {
             cpu_interface: GuestRange::new(0xff84_2000, 0x2000),
         },
         passthrough: passthrough.iter().map(|p| p.to_string()).collect(),
+        mgmt_doorbell: false,
         ..small_spec()
     }
 }

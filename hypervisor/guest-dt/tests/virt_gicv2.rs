@@ -74,6 +74,7 @@ fn pl011_console_and_primecell_passthrough_get_fixed_clocks() {
             compatible: ConsoleCompat::Pl011,
         }),
         passthrough: vec!["/pl061@9030000".into(), "/pl031@9010000".into()],
+        mgmt_doorbell: false,
         ..small_spec_v2()
     };
     let out = generate(&virt_v2(), &spec).unwrap();

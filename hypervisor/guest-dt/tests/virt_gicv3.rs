@@ -200,6 +200,7 @@ fn without_console_initrd_or_bootargs() {
         initrd: None,
         bootargs: None,
         passthrough: vec![],
+        mgmt_doorbell: false,
         ..small_spec()
     };
     let out = generate(&virt_v3(), &spec).unwrap();
@@ -209,4 +210,31 @@ fn without_console_initrd_or_bootargs() {
     assert!(hw.virtio_mmio.is_empty());
     let (_, warnings) = dtc(&out.dtb);
     assert_eq!(warnings, "");
+}
+
+#[test]
+fn only_the_manager_has_the_doorbell() {
+    use bulkhead_core::mgmt::doorbell::{COMPATIBLE, GUEST_BASE, SIZE};
+    let plain = generate(&virt_v3(), &small_spec()).unwrap();
+    let fdt = fdt::Fdt::new(&plain.dtb).unwrap();
+    assert!(fdt.find_compatible(&[COMPATIBLE]).is_none());
+
+    let spec = bulkhead_guest_dt::GuestDtSpec {
+        mgmt_doorbell: true,
+        ..small_spec()
+    };
+    let out = generate(&virt_v3(), &spec).unwrap();
+    let fdt = fdt::Fdt::new(&out.dtb).unwrap();
+    let node = fdt.find_compatible(&[COMPATIBLE]).expect("doorbell node");
+    assert_eq!(node.name, "bulkhead-mgmt@7fffff000");
+    let reg: Vec<_> = node.reg().unwrap().collect();
+    assert_eq!(reg.len(), 1);
+    assert_eq!(reg[0].starting_address as u64, GUEST_BASE);
+    assert_eq!(reg[0].size, Some(SIZE as usize));
+    // The doorbell is not RAM and not a device the partition owns.
+    let hw = bulkhead_core::dt::parse(&out.dtb).unwrap();
+    assert!(hw
+        .memory
+        .iter()
+        .all(|m| !m.contains(GUEST_BASE)));
 }

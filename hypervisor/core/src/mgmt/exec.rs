@@ -32,6 +32,11 @@ pub trait Host {
     /// then restarts the partition into it through the supervisor
     /// (`Event::ManagementRestart`: a new generation).
     fn restore(&mut self, index: usize, slot: u8) -> Result<(), SnapshotError>;
+    /// PARTITION_INFO's flags ([`super::info_flags`]): a snapshot or
+    /// restore under way, the last one failed. None by default.
+    fn info_flags(&self, _index: usize) -> u8 {
+        0
+    }
 }
 
 /// Why an operation was refused.
@@ -217,7 +222,11 @@ pub fn execute_hypercall<H: Host>(host: &mut H, caller: usize, x: [u64; 4]) -> [
         Hypercall::PartitionInfo { index: i } => match index(i).and_then(|i| host.status(i)) {
             Some(s) => [
                 HvcStatus::Ok.to_x0(),
-                PackedInfo::of(&s).pack(),
+                PackedInfo {
+                    flags: index(i).map(|i| host.info_flags(i)).unwrap_or(0),
+                    ..PackedInfo::of(&s)
+                }
+                .pack(),
                 s.generation.0,
                 s.uptime / 1000,
             ],

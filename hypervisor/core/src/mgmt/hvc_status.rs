@@ -90,6 +90,18 @@ pub struct PackedInfo {
     pub restarts: u16,
     /// Faults since boot, saturated at 0xFFFF.
     pub faults: u16,
+    /// Bits 55:48: [`info_flags`] (a snapshot or restore under way, the
+    /// last one failed).
+    pub flags: u8,
+}
+
+/// PARTITION_INFO's flags (x1 bits 55:48), from interface revision 1.1.
+pub mod info_flags {
+    /// A snapshot or restore was accepted and is not finished yet.
+    pub const OP_PENDING: u8 = 1 << 0;
+    /// The last snapshot or restore of this partition failed (the console
+    /// says why).
+    pub const OP_FAILED: u8 = 1 << 1;
 }
 
 impl PackedInfo {
@@ -113,15 +125,18 @@ impl PackedInfo {
             reason,
             restarts: sat(status.counters.restarts),
             faults: sat(status.counters.faults),
+            flags: 0,
         }
     }
 
-    /// Bits 7:0 state, 15:8 reason, 31:16 restarts, 47:32 faults, 63:48 zero.
+    /// Bits 7:0 state, 15:8 reason, 31:16 restarts, 47:32 faults, 55:48
+    /// flags, 63:56 zero.
     pub fn pack(&self) -> u64 {
         u64::from(self.state)
             | u64::from(self.reason) << 8
             | u64::from(self.restarts) << 16
             | u64::from(self.faults) << 32
+            | u64::from(self.flags) << 48
     }
 
     pub fn unpack(x1: u64) -> Self {
@@ -130,6 +145,7 @@ impl PackedInfo {
             reason: (x1 >> 8) as u8,
             restarts: (x1 >> 16) as u16,
             faults: (x1 >> 32) as u16,
+            flags: (x1 >> 48) as u8,
         }
     }
 }

@@ -34,9 +34,9 @@ pub const PARTITION_INFO: u32 = VENDOR_HYP_64 | 0x11;
 pub const PARTITION_NAME: u32 = VENDOR_HYP_64 | 0x12;
 pub const MGMT_COMMAND: u32 = VENDOR_HYP_64 | 0x20;
 
-/// This interface's revision (REVISION): 1.0.
+/// This interface's revision (REVISION): 1.1 (1.1 added PARTITION_INFO's flags and the MMIO doorbell, `super::doorbell`).
 pub const REVISION_MAJOR: u64 = 1;
-pub const REVISION_MINOR: u64 = 0;
+pub const REVISION_MINOR: u64 = 1;
 
 /// Bulkhead's UUID, f4371927-bce0-4294-b3c5-289bbe592bb4, as CALL_UID
 /// returns it: four little-endian 32-bit words of its bytes.

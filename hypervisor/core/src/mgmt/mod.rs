@@ -14,6 +14,7 @@
 
 mod command;
 mod console;
+pub mod doorbell;
 mod exec;
 mod help;
 mod hvc_status;
@@ -27,7 +28,7 @@ pub use command::{parse_command, Command, Op, ParseError, Target, LINE_MAX, MAX_
 pub use console::{ConsoleMux, EchoBytes, MuxAction, CTRL_A, PROMPT};
 pub use exec::{execute, execute_hypercall, perform, Host, Refusal};
 pub use help::HELP;
-pub use hvc_status::{reason_code, state_code, HvcStatus, PackedInfo};
+pub use hvc_status::{info_flags, reason_code, state_code, HvcStatus, PackedInfo};
 pub use hypercall::{decode_hypercall, op_code, Hypercall};
 pub use line_editor::{Edit, LineEditor};
 pub use name::{NameError, PartitionName, NAME_MAX};

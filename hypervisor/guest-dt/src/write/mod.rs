@@ -62,6 +62,14 @@ pub fn interrupt_cells(
     Ok(out)
 }
 
+/// The doorbell node's name.
+fn doorbell_name() -> String {
+    format!(
+        "bulkhead-mgmt@{:x}",
+        bulkhead_core::mgmt::doorbell::GUEST_BASE
+    )
+}
+
 fn console_path(spec: &GuestDtSpec) -> Option<String> {
     spec.console
         .as_ref()
@@ -78,6 +86,9 @@ pub fn fixed_names(spec: &GuestDtSpec) -> Vec<(String, String)> {
             .collect();
     names.push((memory::name(spec), "the memory node".into()));
     names.push((gic::name(spec), "the interrupt controller".into()));
+    if spec.mgmt_doorbell {
+        names.push((doorbell_name(), "the management doorbell".into()));
+    }
     if let Some(c) = &spec.console {
         names.push((console::name(c), "the console".into()));
         if c.compatible == crate::spec::ConsoleCompat::Pl011 {
@@ -118,6 +129,13 @@ pub fn write(
     if let Some(c) = &spec.console {
         console::clock(&mut fdt, c)?;
         console::console(&mut fdt, c, cx)?;
+    }
+    if spec.mgmt_doorbell {
+        use bulkhead_core::mgmt::doorbell::{COMPATIBLE, GUEST_BASE, SIZE};
+        let node = fdt.begin_node(&doorbell_name())?;
+        fdt.property_string("compatible", COMPATIBLE)?;
+        fdt.property_array_u64("reg", &[GUEST_BASE, SIZE])?;
+        fdt.end_node(node)?;
     }
     devices::clocks(&mut fdt, plan)?;
     devices::devices(&mut fdt, plan, cx)?;

@@ -62,6 +62,7 @@ pub fn small_spec() -> GuestDtSpec {
             compatible: ConsoleCompat::Sbsa,
         }),
         passthrough: vec![VIRTIO0.into()],
+        mgmt_doorbell: false,
     }
 }
 
