@@ -722,3 +722,92 @@ fn long_typed_line_reaches_the_partition_whole() -> Result<(), TestFailure> {
     ask(&mut q, "linux0", "echo after-$((5*5))", "after-25")?;
     no_faults(&q)
 }
+
+// ---------------------------------------------------------------------------
+// 9. A Linux manager partition drives the others with bulkhead-mgmt.
+
+#[test]
+fn linux_manager_drives_the_other_partitions() -> Result<(), TestFailure> {
+    // partitions/tests/linux-manager.toml: beat (0), linux0 (1, the
+    // manager), counter (2, one snapshot slot).
+    let mut q = boot("partitions/tests/linux-manager.toml", "mgr", virt(3)?)?;
+    q.wait_for("[linux0] bulkhead-linux: shell ready", BOOT_LIMIT)?;
+    focus(&mut q, 1, "linux0")?;
+    ask(&mut q, "linux0", "bulkhead-mgmt uid", "interface 1.1")?;
+    ask(
+        &mut q,
+        "linux0",
+        "bulkhead-mgmt list",
+        "0 beat running gen 0",
+    )?;
+    ask(&mut q, "linux0", "bulkhead-mgmt list | grep -c gen", "3")?;
+
+    // Stop the heartbeat: it stops beating; start it: it boots again.
+    let answer = ask(&mut q, "linux0", "bulkhead-mgmt stop beat", "stop beat: ok")?;
+    q.wait_for(
+        "partition 1 (linux0): manager: stop beat (#0) slot 0: ok",
+        ANSWER,
+    )?;
+    let stopped_at = stamp_of(&q, &answer, "stop answer")?;
+    std::thread::sleep(Duration::from_secs(3));
+    let late: Vec<(f64, u64)> = heartbeats(&q.lines(), "beat")
+        .into_iter()
+        .filter(|&(t, _)| t > stopped_at + 0.6)
+        .collect();
+    if !late.is_empty() {
+        return Err(q.failure(format!("beat kept beating after the stop: {late:?}")));
+    }
+    ask(
+        &mut q,
+        "linux0",
+        "bulkhead-mgmt status beat | grep state",
+        "state: stopped (stopped by management)",
+    )?;
+    let since = q.lines().len();
+    ask(
+        &mut q,
+        "linux0",
+        "bulkhead-mgmt start beat",
+        "start beat: ok",
+    )?;
+    // Booted again from its image: its count starts over.
+    wait_new(
+        &q,
+        since,
+        "[beat] heartbeat 2 after the start",
+        |l| l.contains("[beat] heartbeat 2"),
+        ANSWER,
+    )?;
+    ask(
+        &mut q,
+        "linux0",
+        "bulkhead-mgmt status beat | grep generation",
+        "generation: 1",
+    )?;
+
+    // A refusal comes back as an error and exit code 1.
+    ask(
+        &mut q,
+        "linux0",
+        "bulkhead-mgmt start beat; echo exit=$?",
+        "exit=1",
+    )?;
+
+    // Snapshot the counter, let it run on, restore: it goes back.
+    ask(
+        &mut q,
+        "linux0",
+        "bulkhead-mgmt snapshot counter 0",
+        "snapshot counter slot 0: ok",
+    )?;
+    q.wait_for("partition 2 (counter): snapshot slot 0 done", ANSWER)?;
+    ask(
+        &mut q,
+        "linux0",
+        "bulkhead-mgmt restore counter 0",
+        "restore counter slot 0: ok",
+    )?;
+    q.wait_for("partition 2 (counter): restore slot 0 done", ANSWER)?;
+    beats_go_on(&q, "beat", 2)?;
+    no_faults(&q)
+}

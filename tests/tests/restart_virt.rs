@@ -318,3 +318,61 @@ fn linux_snapshot_then_change_then_restore_shows_the_earlier_state() -> Result<(
     q.assert_no_failures()?;
     Ok(())
 }
+
+#[test]
+fn the_manager_restarts_a_partition_by_hypercall() -> Result<(), TestFailure> {
+    // partitions/tests/manager.toml: "boss" (manager = true) calls
+    // PARTITION_COUNT and MGMT_COMMAND(restart, #0) with hvc.
+    let mut q = boot("partitions/tests/manager.toml")?;
+    q.wait_for("[target] heartbeat 2", DEFAULT_LIMIT)?;
+    q.wait_for(
+        "[boss] guest: hypercall partition_count returned 0",
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        "partition 2 (boss): manager: restart target (#0) slot 0: ok",
+        DEFAULT_LIMIT,
+    )?;
+    q.wait_for(
+        "[boss] guest: hypercall restart #0 returned 0",
+        DEFAULT_LIMIT,
+    )?;
+    let restarted = q.wait_for("partition 0 (target): restarting", DEFAULT_LIMIT)?;
+    // The target boots again from its image: its heartbeat starts over.
+    let deadline = std::time::Instant::now() + DEFAULT_LIMIT;
+    loop {
+        let again = q
+            .lines()
+            .iter()
+            .any(|l| l.at > restarted.at && l.text.contains("[target] heartbeat 1"));
+        if again {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(
+                q.failure("the target did not boot again after the manager's restart".into())
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let status = mgmt(&mut q, "status target")?;
+    if !status.iter().any(|l| l == "generation: 1") {
+        return Err(q.failure(format!("status target after the restart: {status:?}")));
+    }
+    // The manager and the bystander were not touched.
+    let beat = last_heartbeat(&q, "bystander");
+    q.wait_for(
+        format!("[bystander] heartbeat {}", beat + 3).as_str(),
+        DEFAULT_LIMIT,
+    )?;
+    for name in ["bystander", "boss"] {
+        if !q
+            .matching(format!("({name}): restarting").as_str())
+            .is_empty()
+        {
+            return Err(q.failure(format!("{name} was restarted")));
+        }
+    }
+    q.assert_no_failures()?;
+    Ok(())
+}
