@@ -196,15 +196,20 @@ fn need_root(p: Privilege, what: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Adds the aarch64-unknown-none target to the active toolchain if its
-/// standard library is missing.
+/// Adds the hypervisor's, the test guests' and the Linux guests' programs'
+/// targets to the active toolchain where their standard library is
+/// missing (rust-toolchain.toml lists them too).
 pub fn rust_target() -> Result<(), String> {
     let out = Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()
         .map_err(|e| format!("cannot run rustc: {e}"))?;
     let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    for target in [crate::images::TARGET, crate::images::GUEST_TARGET] {
+    for target in [
+        crate::images::TARGET,
+        crate::images::GUEST_TARGET,
+        crate::linux::LINUX_TARGET,
+    ] {
         let lib = Path::new(&sysroot).join("lib/rustlib").join(target);
         if lib.is_dir() {
             continue;
