@@ -33,10 +33,11 @@ pub struct Doorbell {
     base: *mut u8,
 }
 
-/// The doorbell's address from the device tree the partition booted with
-/// (a root node whose `compatible` is the doorbell's), else the address
-/// the interface defines.
-pub fn find_address() -> u64 {
+/// The doorbell's address from the device tree the partition booted with:
+/// a root node whose `compatible` is the doorbell's. Only the manager's
+/// tree has one; elsewhere the page is unmapped, and touching it would be
+/// a fault of the partition, so without the node there is no address.
+pub fn find_address() -> Result<u64, String> {
     for root in ["/proc/device-tree", "/sys/firmware/devicetree/base"] {
         let Ok(dir) = fs::read_dir(root) else {
             continue;
@@ -48,13 +49,16 @@ pub fn find_address() -> u64 {
                 .split(|&b| b == 0)
                 .any(|c| c == COMPATIBLE.as_bytes())
             {
-                if let Some(a) = reg_address(&p) {
-                    return a;
-                }
+                return reg_address(&p)
+                    .ok_or_else(|| format!("{}: no usable reg property", p.display()));
             }
         }
     }
-    GUEST_BASE
+    Err(format!(
+        "this partition's device tree has no {COMPATIBLE} node: it is not Bulkhead's \
+         manager partition (manager = true in the configuration; the doorbell is at \
+         {GUEST_BASE:#x} there)"
+    ))
 }
 
 /// The first address of a `reg` with two address cells (the partition's

@@ -52,7 +52,13 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         };
     }
-    let address = address.unwrap_or_else(devmem::find_address);
+    let address = match address.map(Ok).unwrap_or_else(devmem::find_address) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bulkhead-mgmt: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let mut doorbell = match devmem::Doorbell::open(address) {
         Ok(d) => d,
         Err(e) => {
