@@ -358,6 +358,37 @@ impl Qemu {
     /// past the run's time limit). Fails at once if a failure line comes
     /// first or QEMU exits. Lines are searched from the start of the console.
     pub fn wait_for(&self, pattern: impl Pattern, timeout: Duration) -> Result<Line, TestFailure> {
+        self.wait_matching(pattern, timeout, None)
+    }
+
+    /// As [`Qemu::wait_for`], but only lines that arrived after `after`
+    /// (a [`Line::at`]) count: what happens after an event, such as the
+    /// first heartbeat of a restarted partition.
+    pub fn wait_for_after(
+        &self,
+        after: Duration,
+        pattern: impl Pattern,
+        timeout: Duration,
+    ) -> Result<Line, TestFailure> {
+        self.wait_matching(pattern, timeout, Some(after))
+    }
+
+    /// The number right after the last occurrence of `prefix` on the
+    /// console so far (`last_number("[beat] heartbeat ")`).
+    pub fn last_number(&self, prefix: &str) -> Option<u64> {
+        self.console.lock().lines.iter().rev().find_map(|l| {
+            let (_, rest) = l.text.rsplit_once(prefix)?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+    }
+
+    fn wait_matching(
+        &self,
+        pattern: impl Pattern,
+        timeout: Duration,
+        after: Option<Duration>,
+    ) -> Result<Line, TestFailure> {
         let deadline = Instant::now() + timeout;
         let mut st = self.console.lock();
         loop {
@@ -379,7 +410,7 @@ impl Qemu {
                     drop(st);
                     return Err(self.failure(what));
                 }
-                if pattern.matches(&line.text) {
+                if after.is_none_or(|t| line.at > t) && pattern.matches(&line.text) {
                     return Ok(line.clone());
                 }
             }
@@ -610,4 +641,31 @@ mod tests {
         q.send("hi\n").unwrap();
         q.wait_for("got hi", Duration::from_secs(5)).unwrap();
     }
+}
+
+/// Packs the system `config` (a path relative to the workspace) for the
+/// board `v` describes into the scratch file `bundle` (one name per test
+/// and configuration: tests run in parallel) and hands it to QEMU as its
+/// `-initrd`, where Bulkhead finds its boot bundle. Returns the bundle's
+/// path.
+pub fn pack_into(v: &mut Virt, config: &str, bundle: &str) -> Result<PathBuf, TestFailure> {
+    let board = xtask::pack::virt_board(v)?;
+    let packed = xtask::pack::pack(
+        &xtask::images::workspace_root().join(config),
+        &board,
+        &images("qemu-virt")?,
+        xtask::pack::mem_of(v)?,
+        &scratch(bundle),
+    )?;
+    v.extra.push("-initrd".into());
+    v.extra.push(packed.path.display().to_string());
+    Ok(packed.path)
+}
+
+/// The file stem of a configuration path, for bundle names.
+pub fn config_stem(config: &str) -> &str {
+    std::path::Path::new(config)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("system")
 }

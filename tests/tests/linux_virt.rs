@@ -15,11 +15,10 @@
 //! line. The focused partition's output is shown byte by byte, the others'
 //! a line at a time.
 
-use bulkhead_tests::{images, pred, Line, Qemu, TestFailure, Virt, DEFAULT_LIMIT};
-use std::path::Path;
+use bulkhead_tests::{
+    config_stem, images, pack_into, pred, Line, Qemu, TestFailure, Virt, DEFAULT_LIMIT,
+};
 use std::time::{Duration, Instant};
-use xtask::images::workspace_root;
-use xtask::pack;
 
 /// Time allowed for one or two Linux partitions to reach their shells.
 const BOOT_LIMIT: Duration = Duration::from_secs(90);
@@ -32,21 +31,8 @@ const ANSWER: Duration = Duration::from_secs(20);
 /// and starts QEMU on it. `tag` keeps the bundle file apart from other
 /// tests packing the same configuration at the same time.
 fn boot(config: &str, tag: &str, mut v: Virt) -> Result<Qemu, TestFailure> {
-    let board = pack::virt_board(&v)?;
-    let stem = Path::new(config)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("system");
-    let out = bulkhead_tests::scratch(&format!("linux-{tag}-{stem}-gicv{}.bundle", v.gic));
-    let packed = pack::pack(
-        &workspace_root().join(config),
-        &board,
-        &images("qemu-virt")?,
-        pack::mem_of(&v)?,
-        &out,
-    )?;
-    v.extra.push("-initrd".into());
-    v.extra.push(packed.path.display().to_string());
+    let bundle = format!("linux-{tag}-{}-gicv{}.bundle", config_stem(config), v.gic);
+    let path = pack_into(&mut v, config, &bundle)?;
     // QEMU reads the bundle when it starts: once Bulkhead's banner is out,
     // the file (tens of MiB with Linux in it) can go.
     let started = v
@@ -54,7 +40,7 @@ fn boot(config: &str, tag: &str, mut v: Virt) -> Result<Qemu, TestFailure> {
         .map_err(TestFailure::from)
         .and_then(|()| Qemu::start(v.command(), RUN_LIMIT))
         .and_then(|q| q.wait_for("at EL2 on qemu-virt", DEFAULT_LIMIT).map(|_| q));
-    let _ = std::fs::remove_file(&packed.path);
+    let _ = std::fs::remove_file(&path);
     started
 }
 

@@ -3,44 +3,25 @@
 //! second vCPU through PSCI, and guests that touch memory outside their
 //! partition are contained while a bystander keeps its heartbeat.
 
-use bulkhead_tests::{images, Qemu, TestFailure, Virt, DEFAULT_LIMIT};
-use std::path::{Path, PathBuf};
+use bulkhead_tests::{config_stem, images, pack_into, Qemu, TestFailure, Virt, DEFAULT_LIMIT};
 use std::time::Duration;
-use xtask::images::workspace_root;
-use xtask::pack;
 
 /// Packs `config` (relative to the workspace) for `v` and returns a QEMU
 /// running it.
 fn boot(config: &str, gic: u8) -> Result<Qemu, TestFailure> {
-    let built = images("qemu-virt")?;
-    let mut v = Virt::new(&built.img);
+    let mut v = Virt::new(&images("qemu-virt")?.img);
     v.gic = gic;
-    let board = pack::virt_board(&v)?;
-    let stem = Path::new(config)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("system");
-    let out: PathBuf = bulkhead_tests::scratch(&format!("{stem}-gicv{gic}.bundle"));
-    let packed = pack::pack(
-        &workspace_root().join(config),
-        &board,
-        &built,
-        pack::mem_of(&v)?,
-        &out,
+    pack_into(
+        &mut v,
+        config,
+        &format!("{}-gicv{gic}.bundle", config_stem(config)),
     )?;
-    v.extra = vec!["-initrd".into(), packed.path.display().to_string()];
     Qemu::virt(&v)
 }
 
 /// The number in the last `[name] heartbeat N` line so far.
 fn last_heartbeat(q: &Qemu, name: &str) -> Option<u64> {
-    let prefix = format!("[{name}] heartbeat ");
-    q.lines().iter().rev().find_map(|l| {
-        l.text
-            .split(&prefix)
-            .nth(1)
-            .and_then(|n| n.trim().parse().ok())
-    })
+    q.last_number(&format!("[{name}] heartbeat "))
 }
 
 fn demo(gic: u8) -> Result<(), TestFailure> {

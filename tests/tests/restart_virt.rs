@@ -4,30 +4,11 @@
 //! limit; the console's command mode starts a held partition again and
 //! stops one; a bystander's heartbeat never stops.
 
-use bulkhead_tests::{images, Qemu, TestFailure, Virt, DEFAULT_LIMIT};
-use std::path::PathBuf;
-use xtask::images::workspace_root;
-use xtask::pack;
+use bulkhead_tests::{config_stem, images, pack_into, Qemu, TestFailure, Virt, DEFAULT_LIMIT};
 
 fn boot(config: &str) -> Result<Qemu, TestFailure> {
-    let built = images("qemu-virt")?;
-    let mut v = Virt::new(&built.img);
-    let board = pack::virt_board(&v)?;
-    // One bundle file per configuration: the tests of this file run in
-    // parallel and must not overwrite each other's.
-    let stem = std::path::Path::new(config)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("system");
-    let out: PathBuf = bulkhead_tests::scratch(&format!("{stem}.bundle"));
-    let packed = pack::pack(
-        &workspace_root().join(config),
-        &board,
-        &built,
-        pack::mem_of(&v)?,
-        &out,
-    )?;
-    v.extra = vec!["-initrd".into(), packed.path.display().to_string()];
+    let mut v = Virt::new(&images("qemu-virt")?.img);
+    pack_into(&mut v, config, &format!("{}.bundle", config_stem(config)))?;
     Qemu::virt(&v)
 }
 
@@ -53,17 +34,7 @@ fn mgmt(q: &mut Qemu, command: &str) -> Result<Vec<String>, TestFailure> {
 }
 
 fn last_heartbeat(q: &Qemu, name: &str) -> u64 {
-    let prefix = format!("[{name}] heartbeat ");
-    q.lines()
-        .iter()
-        .rev()
-        .find_map(|l| {
-            l.text
-                .split(&prefix)
-                .nth(1)
-                .and_then(|n| n.trim().parse().ok())
-        })
-        .unwrap_or(0)
+    q.last_number(&format!("[{name}] heartbeat ")).unwrap_or(0)
 }
 
 #[test]
@@ -160,25 +131,15 @@ fn linux_reboot_restarts_its_partition_only() -> Result<(), TestFailure> {
         "partition 0 (linux0): restarted as generation 1",
         DEFAULT_LIMIT,
     )?;
-    // The second "shell ready": after the restart.
-    let deadline = std::time::Instant::now() + DEFAULT_LIMIT;
-    let shells = loop {
-        let shells = q.matching("[linux0] bulkhead-linux: shell ready");
-        if shells.len() >= 2 {
-            break shells;
-        }
-        if std::time::Instant::now() > deadline {
-            return Err(q.failure("linux0 did not reach its shell again after the restart".into()));
-        }
-        q.assert_no_failures()?;
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
-    if shells[1].at < restarted.at {
-        return Err(q.failure("the second shell came before the restart".into()));
-    }
+    // The shell again, after the restart.
+    let shell = q.wait_for_after(
+        restarted.at,
+        "[linux0] bulkhead-linux: shell ready",
+        DEFAULT_LIMIT,
+    )?;
     println!(
         "linux0 restart to shell: {:.2} s wall",
-        (shells[1].at - restarted.at).as_secs_f64()
+        (shell.at - restarted.at).as_secs_f64()
     );
     // The bare-metal partition kept beating throughout.
     q.wait_for(
@@ -191,17 +152,7 @@ fn linux_reboot_restarts_its_partition_only() -> Result<(), TestFailure> {
 
 /// The number in the last `[name] counter N` line so far.
 fn last_counter(q: &Qemu, name: &str) -> u64 {
-    let prefix = format!("[{name}] counter ");
-    q.lines()
-        .iter()
-        .rev()
-        .find_map(|l| {
-            l.text
-                .split(&prefix)
-                .nth(1)
-                .and_then(|n| n.trim().parse().ok())
-        })
-        .unwrap_or(0)
+    q.last_number(&format!("[{name}] counter ")).unwrap_or(0)
 }
 
 #[test]
@@ -245,23 +196,12 @@ fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), Tes
     )?;
     q.send("restore counter 0\r")?;
     let restored = q.wait_for("partition 1 (counter): restore slot 0 done", DEFAULT_LIMIT)?;
-    let deadline = std::time::Instant::now() + DEFAULT_LIMIT;
-    let first_after = loop {
-        let found = q
-            .lines()
-            .iter()
-            .filter(|l| l.at > restored.at)
-            .find_map(|l| {
-                l.text
-                    .split("[counter] counter ")
-                    .nth(1)
-                    .and_then(|n| n.trim().parse::<u64>().ok())
-            });
-        if found.is_some() || std::time::Instant::now() > deadline {
-            break found;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let first_after = q
+        .wait_for_after(restored.at, "[counter] counter ", DEFAULT_LIMIT)?
+        .text
+        .split("[counter] counter ")
+        .nth(1)
+        .and_then(|n| n.trim().parse::<u64>().ok());
     match first_after {
         Some(n) if n <= at_snapshot + 2 => {}
         other => {
@@ -339,22 +279,7 @@ fn the_manager_restarts_a_partition_by_hypercall() -> Result<(), TestFailure> {
     )?;
     let restarted = q.wait_for("partition 0 (target): restarting", DEFAULT_LIMIT)?;
     // The target boots again from its image: its heartbeat starts over.
-    let deadline = std::time::Instant::now() + DEFAULT_LIMIT;
-    loop {
-        let again = q
-            .lines()
-            .iter()
-            .any(|l| l.at > restarted.at && l.text.contains("[target] heartbeat 1"));
-        if again {
-            break;
-        }
-        if std::time::Instant::now() > deadline {
-            return Err(
-                q.failure("the target did not boot again after the manager's restart".into())
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    q.wait_for_after(restarted.at, "[target] heartbeat 1", DEFAULT_LIMIT)?;
     let status = mgmt(&mut q, "status target")?;
     if !status.iter().any(|l| l == "generation: 1") {
         return Err(q.failure(format!("status target after the restart: {status:?}")));
