@@ -7,7 +7,7 @@ use crate::supervise;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bulkhead_core::mgmt::Host;
-use bulkhead_core::snapshot::SnapshotError;
+use bulkhead_core::snapshot::{SnapshotError, Summary};
 use bulkhead_core::supervisor::{Decision, Event, Status};
 
 pub struct ConsoleHost {
@@ -80,14 +80,16 @@ impl Host for ConsoleHost {
     fn restore(&mut self, index: usize, slot: u8) -> Result<(), SnapshotError> {
         let cell = partition::get(index).ok_or(SnapshotError::EmptySlot)?;
         let mut p = cell.lock();
-        // Check the slot before anything stops.
-        let (area, size, _) = p.snapshots.ok_or(SnapshotError::EmptySlot)?;
-        let at = area.base.0 + u64::from(slot) * size;
-        // SAFETY: the partition's reserved snapshot slot, read only here,
-        // under its lock.
-        let bytes = unsafe { core::slice::from_raw_parts(at as *const u8, size as usize) };
-        bulkhead_core::snapshot::Snapshot::parse_with(bytes, &crate::arch::crc::crc32c_sum)?;
+        // The header and state sections before anything stops (not the
+        // memory: the restore checks each region as it copies it).
+        crate::snapshot::check_restore(&p, slot)?;
         crate::snapshot::request(&mut p, Pending::Restore(slot))
+    }
+
+    fn verify(&mut self, index: usize, slot: u8) -> Result<Summary, SnapshotError> {
+        let cell = partition::get(index).ok_or(SnapshotError::EmptySlot)?;
+        let p = cell.lock();
+        crate::snapshot::verify(&p, slot)
     }
 }
 

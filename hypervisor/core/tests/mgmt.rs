@@ -51,6 +51,85 @@ fn parses_every_command() {
         parse_command("restore linux0 1\n"),
         Ok(manage(Op::Restore, name("linux0"), 1))
     );
+    assert_eq!(
+        parse_command("verify linux0"),
+        Ok(Command::Verify {
+            target: name("linux0"),
+            slot: 0
+        })
+    );
+    assert_eq!(
+        parse_command("verify #0 3"),
+        Ok(Command::Verify {
+            target: Target::Index(0),
+            slot: 3
+        })
+    );
+}
+
+#[test]
+fn verify_refuses_bad_lines() {
+    let err = |l: &str| parse_command(l).unwrap_err();
+    assert_eq!(err("verify"), ParseError::MissingName { command: "verify" });
+    assert_eq!(err("verify a 4"), ParseError::BadSlot("4".into()));
+    assert_eq!(
+        err("verify a 1 2"),
+        ParseError::TooManyArguments { command: "verify" }
+    );
+    assert_eq!(
+        Command::Verify {
+            target: name("a"),
+            slot: 2
+        }
+        .to_string(),
+        "verify a 2"
+    );
+}
+
+#[test]
+fn verify_checks_a_slot_completely_and_touches_nothing() {
+    let mut h = FakeHost::new();
+    h.now = S;
+    assert_eq!(
+        run(&mut h, "verify linux0 1").final_line(),
+        "error: verify linux0: empty slot: no snapshot was saved there"
+    );
+    h.memory[0][10] = 42;
+    assert_eq!(run(&mut h, "snapshot linux0 1").final_line(), "ok");
+    let decisions = h.decisions.len();
+    let r = run(&mut h, "verify linux0 1");
+    assert_eq!(r.final_line(), "ok");
+    assert_eq!(
+        r.lines(),
+        &["slot 1 of linux0: good, every CRC-32C matches: generation 0, 1 vCPU(s), 4 KiB in 1 region(s), 0 device(s), 8192 bytes".to_string()]
+    );
+    // A byte of the memory section: the state checks pass, verify does not.
+    let len = h.slots[0][1].len();
+    let at = (0..len - 1)
+        .rev()
+        .find(|&i| h.slots[0][1][i] == 42)
+        .expect("the saved byte");
+    h.slots[0][1][at] ^= 1;
+    let r = run(&mut h, "verify #0 1");
+    assert!(
+        r.final_line()
+            .starts_with("error: verify #0: corrupt slot: memory region 0: CRC-32C 0x"),
+        "{}",
+        r.final_line()
+    );
+    assert!(r.final_line().contains("the slot's table says 0x"));
+    assert_eq!(
+        run(&mut h, "verify linux0 2").final_line(),
+        "error: verify linux0: no such snapshot slot: this partition has slots 0 to 1"
+    );
+    assert_eq!(
+        run(&mut h, "verify nosuch").final_line(),
+        "error: verify nosuch: no such partition (try list)"
+    );
+    // Nothing was asked of any supervisor, nothing changed.
+    assert_eq!(h.decisions.len(), decisions);
+    assert!(matches!(h.state(0), State::Running { .. }));
+    assert_eq!(h.memory[0][10], 42);
 }
 
 #[test]

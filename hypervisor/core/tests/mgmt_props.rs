@@ -44,6 +44,7 @@ fn command() -> impl Strategy<Value = Command> {
                 0
             },
         }),
+        (target(), 0..MAX_SLOTS).prop_map(|(target, slot)| Command::Verify { target, slot }),
     ]
 }
 

@@ -1,10 +1,11 @@
 //! The snapshot slot format: writing, reading back, and refusing what is
 //! wrong.
 
+use bulkhead_core::snapshot::hash::copy_crc32c;
 use bulkhead_core::snapshot::layout::{MAX_STATE_SECTION, STATE_AREA};
 use bulkhead_core::snapshot::{
-    slot_len_for, GicCpuState, GicVersion, MemoryRegion, SectionKind, Snapshot, SnapshotError,
-    SnapshotInfo, SnapshotWriter, StateError, VcpuState,
+    crc32c, slot_len_for, GicCpuState, GicVersion, MemoryRegion, SectionKind, Snapshot,
+    SnapshotError, SnapshotInfo, SnapshotWriter, StateError, Summary, VcpuState,
 };
 
 const REGIONS: [MemoryRegion; 2] = [
@@ -73,7 +74,7 @@ fn write(slot: &mut [u8]) -> Result<usize, SnapshotError> {
     w.write_device(1, b"")?;
     w.write_memory(0, &memory(0))?;
     let m1 = memory(1);
-    w.write_memory_with(1, |dst| dst.copy_from_slice(&m1))?;
+    w.write_memory_with(1, |dst| copy_crc32c(0, &m1, dst))?;
     w.finish()
 }
 
@@ -121,34 +122,51 @@ fn memory_sections_are_page_aligned() {
     }
 }
 
+const HEADER_LEN: usize = 96 + 16 * 2 + 32 * (2 * 2 + 1 + 2 + 2);
+const TABLE: usize = 96 + 16 * 2;
+
+fn u32_at(slot: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(slot[at..at + 4].try_into().unwrap())
+}
+
+fn u64_at(slot: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(slot[at..at + 8].try_into().unwrap())
+}
+
 #[test]
 fn the_header_is_where_the_documentation_says() {
     let (slot, len) = sample();
     assert_eq!(&slot[0..8], b"BKSNAP01");
-    assert_eq!(u32::from_le_bytes(slot[8..12].try_into().unwrap()), 1);
-    let header_len = 96 + 16 * 2 + 24 * (2 * 2 + 1 + 2 + 2);
-    assert_eq!(
-        u32::from_le_bytes(slot[12..16].try_into().unwrap()) as usize,
-        header_len
-    );
-    assert_eq!(
-        u64::from_le_bytes(slot[16..24].try_into().unwrap()) as usize,
-        len
-    );
-    assert_eq!(u64::from_le_bytes(slot[32..40].try_into().unwrap()), 7);
+    assert_eq!(u32_at(&slot, 8), 2);
+    assert_eq!(u32_at(&slot, 12) as usize, HEADER_LEN);
+    assert_eq!(u64_at(&slot, 16) as usize, len);
+    assert_eq!(u32_at(&slot, 24), crc32c(0, &slot[28..HEADER_LEN]));
+    assert_eq!(u32_at(&slot, 28), 0);
+    assert_eq!(u64_at(&slot, 32), 7);
     assert_eq!(&slot[52..60], &[2, 0, 2, 0, 2, 0, 9, 0]);
     assert_eq!(slot[60], 6);
     assert_eq!(&slot[64..70], b"linux0");
     assert!(slot[70..96].iter().all(|&b| b == 0));
-    // First section: vCPU 0 right after the header, 16-byte aligned.
-    let t = 96 + 32;
+    // First section: vCPU 0 right after the header, 16-byte aligned, with
+    // the CRC-32C of its bytes.
+    let t = TABLE;
     assert_eq!(&slot[t..t + 8], &[1, 0, 0, 0, 0, 0, 0, 0]);
-    let first = u64::from_le_bytes(slot[t + 8..t + 16].try_into().unwrap()) as usize;
-    assert_eq!(first, header_len.div_ceil(16) * 16);
-    assert_eq!(
-        u64::from_le_bytes(slot[t + 16..t + 24].try_into().unwrap()) as usize,
-        VcpuState::ENCODED_LEN
-    );
+    let first = u64_at(&slot, t + 8) as usize;
+    assert_eq!(first, HEADER_LEN.div_ceil(16) * 16);
+    assert_eq!(u64_at(&slot, t + 16) as usize, VcpuState::ENCODED_LEN);
+    let mut v = Vec::new();
+    vcpu(0).save(&mut v);
+    assert_eq!(&slot[first..first + v.len()], v.as_slice());
+    assert_eq!(u32_at(&slot, t + 24), crc32c(0, &v));
+    assert_eq!(u32_at(&slot, t + 28), 0);
+    // Last section: memory region 1, on a page boundary, its CRC in the
+    // table.
+    let m = TABLE + 32 * 8;
+    assert_eq!(&slot[m..m + 8], &[5, 0, 0, 0, 1, 0, 0, 0]);
+    let at = u64_at(&slot, m + 8) as usize;
+    assert_eq!(at % 4096, 0);
+    assert_eq!(at + 100, len);
+    assert_eq!(u32_at(&slot, m + 24), crc32c(0, &memory(1)));
 }
 
 #[test]
@@ -209,7 +227,11 @@ fn slot_len_for_holds_a_full_partition() {
     for d in 0..4 {
         w.write_device(d, &[0u8; 512]).expect("fits");
     }
-    w.write_memory_with(0, |m| m.fill(1)).expect("fits");
+    w.write_memory_with(0, |m| {
+        m.fill(1);
+        crc32c(0, m)
+    })
+    .expect("fits");
     w.finish().expect("complete");
     assert!(slot_len_for(&[MemoryRegion {
         guest_base: 0,
@@ -324,10 +346,10 @@ fn corrupt_slots_are_refused_with_a_clear_message() {
     );
     assert_eq!(err(&|s| s[0] = b'X'), SnapshotError::BadMagic);
     assert_eq!(
-        err(&|s| s[8] = 2),
+        err(&|s| s[8] = 3),
         SnapshotError::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 3,
+            supported: 2
         }
     );
     assert!(matches!(
@@ -338,30 +360,196 @@ fn corrupt_slots_are_refused_with_a_clear_message() {
         err(&|s| s.truncate(50)),
         SnapshotError::TooShort { len: 50 }
     );
+    // The header and tables.
+    let e = err(&|s| s[40] ^= 0x40);
+    assert!(matches!(e, SnapshotError::HeaderChecksum { .. }));
+    assert!(
+        e.to_string().starts_with("corrupt slot: header CRC-32C 0x"),
+        "{e}"
+    );
+    // A state section.
+    let first = HEADER_LEN.div_ceil(16) * 16;
+    assert!(matches!(
+        err(&|s| s[first + 3] ^= 1),
+        SnapshotError::SectionChecksum {
+            kind: SectionKind::Vcpu,
+            index: 0,
+            ..
+        }
+    ));
+    // Memory: the last byte of region 1.
     let e = err(&|s| s[len - 1] ^= 0x40);
-    assert!(matches!(e, SnapshotError::ChecksumMismatch { .. }));
-    let msg = e.to_string();
-    assert!(msg.starts_with("corrupt slot: checksum"), "{msg}");
+    let SnapshotError::SectionChecksum {
+        kind: SectionKind::Memory,
+        index: 1,
+        stored,
+        computed,
+    } = e
+    else {
+        panic!("{e:?}");
+    };
+    assert_eq!(stored, crc32c(0, &memory(1)));
+    assert_ne!(stored, computed);
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "corrupt slot: memory region 1: CRC-32C {computed:#010x}, the slot's table says {stored:#010x}"
+        )
+    );
+    // Padding: after a state section, and before a memory section (region
+    // 0 starts at 4096, the device sections end far below).
+    let pad = first + VcpuState::ENCODED_LEN;
+    assert_ne!(pad % 16, 0);
+    assert_eq!(
+        err(&|s| s[pad] = 1),
+        SnapshotError::BadPadding { at: pad as u64 }
+    );
+    assert_eq!(
+        err(&|s| s[4095] = 0x80),
+        SnapshotError::BadPadding { at: 4095 }
+    );
     assert_eq!(
         SnapshotError::EmptySlot.to_string(),
         "empty slot: no snapshot was saved there"
     );
 }
 
-/// Rewrites a header field and the checksum, to reach the checks behind
-/// the checksum.
-fn with_valid_checksum(slot: &mut [u8], len: usize) {
-    let sum = bulkhead_core::snapshot::hash::xxh64(&slot[32..len]);
-    slot[24..32].copy_from_slice(&sum.to_le_bytes());
+#[test]
+fn a_version_1_slot_is_refused_as_such() {
+    let (mut slot, _) = sample();
+    slot[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let e = Snapshot::parse(&slot).expect_err("version 1");
+    assert_eq!(
+        e,
+        SnapshotError::UnsupportedVersion {
+            found: 1,
+            supported: 2
+        }
+    );
+    assert!(e.to_string().starts_with("version 1 slot: "), "{e}");
+    assert!(e.to_string().contains("take a new snapshot"), "{e}");
+}
+
+/// What a restore does: state first, then each region copied with its CRC
+/// computed on the way, compared at the end of the region.
+fn restore_like(slot: &[u8]) -> Result<Vec<Vec<u8>>, SnapshotError> {
+    let s = Snapshot::parse_state_with(slot, crc32c)?;
+    let mut out = Vec::new();
+    for (i, r) in s.regions().iter().enumerate() {
+        let src = s.memory(i as u16).expect("region");
+        let mut dst = vec![0u8; r.size as usize];
+        let crc = copy_crc32c(0, src, &mut dst);
+        s.check_memory(i as u16, crc)?;
+        out.push(dst);
+    }
+    Ok(out)
+}
+
+#[test]
+fn a_restore_checks_state_first_and_memory_as_it_copies() {
+    let (slot, len) = sample();
+    assert_eq!(
+        restore_like(&slot).expect("good"),
+        vec![memory(0), memory(1)]
+    );
+    // Memory corruption passes the state check and is caught by the copy.
+    let mut bad = slot.clone();
+    bad[len - 50] ^= 4;
+    let s = Snapshot::parse_state_with(&bad, crc32c).expect("the state is fine");
+    assert_eq!(s.memory_crc(1), Some(crc32c(0, &memory(1))));
+    assert!(matches!(
+        s.verify_memory(),
+        Err(SnapshotError::SectionChecksum {
+            kind: SectionKind::Memory,
+            index: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        restore_like(&bad),
+        Err(SnapshotError::SectionChecksum {
+            kind: SectionKind::Memory,
+            index: 1,
+            ..
+        })
+    ));
+    assert_eq!(
+        s.check_memory(2, 0),
+        Err(SnapshotError::BadHeader("no such memory region"))
+    );
+    // State corruption is caught before any memory is touched.
+    let mut bad = slot.clone();
+    bad[HEADER_LEN.div_ceil(16) * 16 + 8] ^= 1;
+    assert!(Snapshot::parse_state_with(&bad, crc32c).is_err());
+}
+
+#[test]
+fn a_wrong_memory_crc_from_the_writer_makes_the_slot_fail_its_check() {
+    let mut slot = vec![0u8; 64 * 1024];
+    let mut w = SnapshotWriter::new(&mut slot, &info()).expect("fits");
+    for i in 0..2 {
+        w.write_vcpu(i, &vcpu(i)).expect("vcpu");
+        w.write_gic_cpu(i, &gic(i)).expect("gic");
+    }
+    w.write_distributor(b"d").expect("d");
+    w.write_device(0, b"").expect("d0");
+    w.write_device(1, b"").expect("d1");
+    w.write_memory(0, &memory(0)).expect("m0");
+    let m1 = memory(1);
+    w.write_memory_with(1, |dst| copy_crc32c(0, &m1, dst) ^ 1)
+        .expect("m1");
+    w.finish().expect("complete");
+    assert!(matches!(
+        Snapshot::parse(&slot),
+        Err(SnapshotError::SectionChecksum {
+            kind: SectionKind::Memory,
+            index: 1,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn the_summary_says_what_the_slot_holds() {
+    let (slot, len) = sample();
+    assert_eq!(
+        Snapshot::parse(&slot).expect("valid").summary(),
+        Summary {
+            name: "linux0".into(),
+            generation: 7,
+            vcpus: 2,
+            devices: 2,
+            regions: 2,
+            memory: 0x3000 + 100,
+            total_len: len as u64,
+            counter_at_save: 123_456_789,
+        }
+    );
+}
+
+/// Recomputes section `n`'s CRC in the table (from its offset and length)
+/// and the header's, to reach the checks behind the checksums.
+fn fix_section_crc(slot: &mut [u8], n: usize) {
+    let e = TABLE + 32 * n;
+    let at = u64_at(slot, e + 8) as usize;
+    let len = u64_at(slot, e + 16) as usize;
+    let crc = crc32c(0, &slot[at..at + len]);
+    slot[e + 24..e + 28].copy_from_slice(&crc.to_le_bytes());
+}
+
+fn with_valid_checksum(slot: &mut [u8]) {
+    let header_len = u32_at(slot, 12) as usize;
+    let sum = crc32c(0, &slot[28..header_len.min(slot.len())]);
+    slot[24..28].copy_from_slice(&sum.to_le_bytes());
 }
 
 #[test]
 fn structural_checks_behind_the_checksum() {
-    let (slot, len) = sample();
+    let (slot, _) = sample();
     let err = |f: &dyn Fn(&mut Vec<u8>)| {
         let mut s = slot.clone();
         f(&mut s);
-        with_valid_checksum(&mut s, len);
+        with_valid_checksum(&mut s);
         Snapshot::parse(&s).expect_err("refused")
     };
     // 17 vCPUs.
@@ -371,27 +559,42 @@ fn structural_checks_behind_the_checksum() {
     ));
     // Section count that does not match the counts.
     assert!(matches!(err(&|s| s[58] = 8), SnapshotError::BadHeader(_)));
+    // Reserved bytes.
+    assert!(matches!(err(&|s| s[29] = 1), SnapshotError::BadHeader(_)));
     // Name: a space, a length past the padding.
     assert!(matches!(
         err(&|s| s[64] = b' '),
         SnapshotError::BadHeader(_)
     ));
     assert!(matches!(err(&|s| s[60] = 33), SnapshotError::BadHeader(_)));
-    let table = 96 + 32;
+    let table = TABLE;
     // First section's kind swapped.
     assert!(matches!(
         err(&|s| s[table] = 2),
         SnapshotError::BadSection { index: 0, .. }
     ));
-    // First section's offset into the header.
+    // First section's offset into the header, or past its boundary.
     assert!(matches!(
         err(&|s| s[table + 8..table + 16].copy_from_slice(&96u64.to_le_bytes())),
         SnapshotError::BadSection { index: 0, .. }
     ));
-    // A vCPU section one byte short.
+    let first = HEADER_LEN.div_ceil(16) * 16;
     assert!(matches!(
-        err(&|s| s[table + 16..table + 24]
-            .copy_from_slice(&(VcpuState::ENCODED_LEN as u64 - 1).to_le_bytes())),
+        err(&|s| s[table + 8..table + 16].copy_from_slice(&(first as u64 + 16).to_le_bytes())),
+        SnapshotError::BadSection { index: 0, .. }
+    ));
+    // The reserved word after a section's CRC.
+    assert!(matches!(
+        err(&|s| s[table + 28] = 1),
+        SnapshotError::BadSection { index: 0, .. }
+    ));
+    // A vCPU section one byte short, with a CRC that matches it.
+    assert!(matches!(
+        err(&|s| {
+            s[table + 16..table + 24]
+                .copy_from_slice(&(VcpuState::ENCODED_LEN as u64 - 1).to_le_bytes());
+            fix_section_crc(s, 0);
+        }),
         SnapshotError::State {
             kind: SectionKind::Vcpu,
             index: 0,

@@ -8,6 +8,7 @@ mod entry;
 pub mod gicv3;
 pub mod guest;
 pub mod mmu;
+mod probed;
 pub mod psci;
 pub mod sha256;
 pub mod smp_boot;

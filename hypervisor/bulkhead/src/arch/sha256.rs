@@ -20,17 +20,12 @@
 //!   vector operations: FPSR and FPCR are left alone.
 
 use core::arch::{asm, global_asm};
-use core::sync::atomic::{AtomicU8, Ordering};
 
 /// Digest of the bytes given.
 pub type Digest = [u8; 32];
 
-const UNKNOWN: u8 = 0;
-const INSTRUCTIONS: u8 = 1;
-const PORTABLE: u8 = 2;
-
 /// Which implementation [`digest`] uses, decided at first use.
-static CHOICE: AtomicU8 = AtomicU8::new(UNKNOWN);
+static CHOICE: super::probed::Probed = super::probed::Probed::new();
 
 /// SHA-256 of `data`: the ARMv8 instructions if this core has them (and
 /// they passed the known-answer check), else the portable `sha2` code.
@@ -43,16 +38,7 @@ pub fn digest(data: &[u8]) -> Digest {
 }
 
 fn use_instructions() -> bool {
-    match CHOICE.load(Ordering::Relaxed) {
-        INSTRUCTIONS => true,
-        PORTABLE => false,
-        _ => {
-            // Two cores deciding at once both reach the same answer.
-            let ok = probe();
-            CHOICE.store(if ok { INSTRUCTIONS } else { PORTABLE }, Ordering::Relaxed);
-            ok
-        }
-    }
+    CHOICE.use_instructions(probe)
 }
 
 /// FIPS 180-2, appendix B.1: SHA-256("abc").

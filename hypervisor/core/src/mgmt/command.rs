@@ -58,6 +58,11 @@ pub enum Command {
         target: Target,
         slot: u8,
     },
+    /// Checks a snapshot slot completely without touching the partition.
+    Verify {
+        target: Target,
+        slot: u8,
+    },
     Help,
 }
 
@@ -75,6 +80,7 @@ impl fmt::Display for Command {
                 slot,
             } => write!(f, "{} {target} {slot}", op.name()),
             Command::Manage { op, target, .. } => write!(f, "{} {target}", op.name()),
+            Command::Verify { target, slot } => write!(f, "verify {target} {slot}"),
         }
     }
 }
@@ -171,6 +177,7 @@ pub fn parse_command(line: &str) -> Result<Command, ParseError> {
         "restart" => ("restart", false, Some(Op::Restart)),
         "snapshot" => ("snapshot", true, Some(Op::Snapshot)),
         "restore" => ("restore", true, Some(Op::Restore)),
+        "verify" => ("verify", true, None),
         other => return Err(ParseError::UnknownCommand(quote(other))),
     };
     let first = words.next();
@@ -185,6 +192,13 @@ pub fn parse_command(line: &str) -> Result<Command, ParseError> {
         ("list", _) => Ok(Command::List),
         ("help", _) => Ok(Command::Help),
         ("status", _) => first.map(target).transpose().map(Command::Status),
+        ("verify", _) => {
+            let name = first.ok_or(ParseError::MissingName { command })?;
+            Ok(Command::Verify {
+                target: target(name)?,
+                slot: slot(second)?,
+            })
+        }
         (_, Some(op)) => {
             let name = first.ok_or(ParseError::MissingName { command })?;
             Ok(Command::Manage {

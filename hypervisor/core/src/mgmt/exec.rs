@@ -9,7 +9,7 @@ use super::hvc_status::{HvcStatus, PackedInfo};
 use super::hypercall::{decode_hypercall, Hypercall, REVISION_MAJOR, REVISION_MINOR, UID};
 use super::report::{list_line, status_lines};
 use super::response::Response;
-use crate::snapshot::SnapshotError;
+use crate::snapshot::{SnapshotError, Summary};
 use crate::supervisor::{Decision, Event, FaultKind, State, Status};
 use core::fmt;
 
@@ -32,6 +32,12 @@ pub trait Host {
     /// then restarts the partition into it through the supervisor
     /// (`Event::ManagementRestart`: a new generation).
     fn restore(&mut self, index: usize, slot: u8) -> Result<(), SnapshotError>;
+    /// Checks slot `slot` completely (`Snapshot::parse_with`: every
+    /// section's checksum, the memory's included; `check_fits`) without
+    /// touching the partition, and says what it holds.
+    fn verify(&mut self, _index: usize, _slot: u8) -> Result<Summary, SnapshotError> {
+        Err(SnapshotError::Unsupported("verify"))
+    }
     /// PARTITION_INFO's flags ([`super::info_flags`]): a snapshot or
     /// restore under way, the last one failed. None by default.
     fn info_flags(&self, _index: usize) -> u8 {
@@ -172,6 +178,9 @@ pub fn execute<H: Host>(host: &mut H, command: &Command) -> Response {
                 Some(i) if status_into(host, i, &mut r) => r,
                 _ => Response::error(format_args!("{t}: {}", Refusal::NoSuchPartition)),
             }
+        }
+        Command::Verify { target, slot } => {
+            super::verify::answer(host, resolve(host, target), target, *slot)
         }
         Command::Manage { op, target, slot } => {
             let result = match resolve(host, target) {

@@ -8,6 +8,7 @@ pub const HELP: &[&str] = &[
     "restart NAME           restart it now (not counted as a crash)",
     "snapshot NAME [SLOT]   save it into snapshot slot SLOT (default 0)",
     "restore NAME [SLOT]    restart it from snapshot slot SLOT (default 0)",
+    "verify NAME [SLOT]     check snapshot slot SLOT completely; the partition is not touched",
     "help                   this list",
     "NAME is a partition name or #N, the partition's index.",
     "Console: Ctrl-A N focuses partition N, Ctrl-A c command mode, Ctrl-A Ctrl-A sends Ctrl-A.",

@@ -9,8 +9,9 @@
 //!
 //! Commands ([`parse_command`]): `list`, `status [NAME]`, `stop NAME`,
 //! `start NAME`, `restart NAME`, `snapshot NAME [SLOT]`,
-//! `restore NAME [SLOT]`, `help`. What each may do in which state is in
-//! [`perform`], shared by text and hypercalls.
+//! `restore NAME [SLOT]`, `verify NAME [SLOT]`, `help`. What each may do
+//! in which state is in [`perform`], shared by text and hypercalls
+//! (`verify`, which changes nothing, is text only).
 
 mod command;
 mod console;
@@ -23,6 +24,7 @@ mod line_editor;
 mod name;
 mod report;
 mod response;
+mod verify;
 
 pub use command::{parse_command, Command, Op, ParseError, Target, LINE_MAX, MAX_SLOTS};
 pub use console::{ConsoleMux, EchoBytes, MuxAction, CTRL_A, PROMPT};

@@ -57,9 +57,22 @@ pub enum SnapshotError {
         total: u64,
         slot: u64,
     },
-    ChecksumMismatch {
-        stored: u64,
-        computed: u64,
+    /// The header and tables do not match their checksum.
+    HeaderChecksum {
+        stored: u32,
+        computed: u32,
+    },
+    /// A section's bytes do not match the CRC-32C its table entry records
+    /// (for a memory region, found while or after copying it).
+    SectionChecksum {
+        kind: SectionKind,
+        index: u16,
+        stored: u32,
+        computed: u32,
+    },
+    /// A padding byte between sections is not zero.
+    BadPadding {
+        at: u64,
     },
     /// A header field out of range.
     BadHeader(&'static str),
@@ -100,6 +113,8 @@ pub enum SnapshotError {
     },
     /// The snapshot does not fit the partition it is restored into.
     Mismatch(&'static str),
+    /// The operation is not available where it was asked for.
+    Unsupported(&'static str),
 }
 
 impl fmt::Display for SnapshotError {
@@ -113,6 +128,11 @@ impl fmt::Display for SnapshotError {
             E::EmptySlot => write!(f, "empty slot: no snapshot was saved there"),
             E::TooShort { len } => write!(f, "corrupt slot: {len} bytes, shorter than a header"),
             E::BadMagic => write!(f, "corrupt slot: no BKSNAP01 magic"),
+            E::UnsupportedVersion { found: 1, supported } => write!(
+                f,
+                "version 1 slot: written by an earlier Bulkhead in a format this one does \
+                 not read (it reads version {supported}); take a new snapshot"
+            ),
             E::UnsupportedVersion { found, supported } => write!(
                 f,
                 "snapshot format version {found}, this hypervisor reads {supported}"
@@ -121,10 +141,30 @@ impl fmt::Display for SnapshotError {
                 f,
                 "corrupt slot: snapshot length {total} does not fit the slot of {slot} bytes"
             ),
-            E::ChecksumMismatch { stored, computed } => write!(
+            E::HeaderChecksum { stored, computed } => write!(
                 f,
-                "corrupt slot: checksum {computed:#018x}, header says {stored:#018x}"
+                "corrupt slot: header CRC-32C {computed:#010x}, the header says {stored:#010x}"
             ),
+            E::SectionChecksum {
+                kind: SectionKind::Memory,
+                index,
+                stored,
+                computed,
+            } => write!(
+                f,
+                "corrupt slot: memory region {index}: CRC-32C {computed:#010x}, the slot's table says {stored:#010x}"
+            ),
+            E::SectionChecksum {
+                kind,
+                index,
+                stored,
+                computed,
+            } => write!(
+                f,
+                "corrupt slot: section {} {index}: CRC-32C {computed:#010x}, the slot's table says {stored:#010x}",
+                kind.name()
+            ),
+            E::BadPadding { at } => write!(f, "corrupt slot: padding byte {at} is not zero"),
             E::BadHeader(what) => write!(f, "corrupt slot: header: {what}"),
             E::BadSection { index, problem } => {
                 write!(f, "corrupt slot: section {index}: {problem}")
@@ -166,6 +206,7 @@ impl fmt::Display for SnapshotError {
                 index
             ),
             E::Mismatch(what) => write!(f, "snapshot does not fit this partition: {what}"),
+            E::Unsupported(what) => write!(f, "not supported here: {what}"),
         }
     }
 }

@@ -1,12 +1,13 @@
-//! The slot format's header, region table and section table (version 1).
+//! The slot format's header, region table and section table (version 2).
 //!
 //! ```text
 //! offset size  field
 //!  0      8    magic "BKSNAP01"
-//!  8      4    version (1)
-//! 12      4    header_len: 96 + 16 * regions + 24 * sections
+//!  8      4    version (2)
+//! 12      4    header_len: 96 + 16 * regions + 32 * sections
 //! 16      8    total_len: bytes of the whole snapshot, header included
-//! 24      8    checksum: XXH64 (seed 0) of bytes [32, total_len)
+//! 24      4    header_crc: CRC-32C of bytes [28, header_len)
+//! 28      4    zero
 //! 32      8    generation of the partition when saved
 //! 40      8    counter_at_save: physical counter (CNTPCT) when saved
 //! 48      4    counter_freq: CNTFRQ, Hz
@@ -18,24 +19,36 @@
 //! 61      3    zero
 //! 64     32    name, zero-padded
 //! 96           regions: guest_base u64, size u64
-//!              sections: kind u16, zero u16, index u32, offset u64, length u64
+//!              sections: kind u16, zero u16, index u32, offset u64,
+//!                        length u64, crc u32, zero u32
 //! ```
+//!
+//! Every section has its own CRC-32C (`crc`, of its `length` bytes) in its
+//! table entry, and the header checksum covers the tables: once the header
+//! checks, every section's expected CRC is known, so a restore can check
+//! the small state sections first and each memory region as it copies it
+//! (one pass). Bytes [0, 24) are checked exactly (magic, version, and the
+//! lengths, which must agree with the counts and the table).
 //!
 //! Sections come in one canonical order, the order the table lists them
 //! and the order they lie in the slot: for each vCPU its state then its
 //! GIC CPU interface, the distributor, the devices, the memory regions.
-//! State sections start on 16-byte boundaries, memory on 4 KiB boundaries;
-//! the padding is zero and inside the checksum.
+//! Each starts at the first boundary after the previous one ends: 16 bytes
+//! for state sections, 4 KiB for memory. The padding must be zero (the
+//! reader checks it), so every byte of a snapshot is covered by a checksum
+//! or by an exact check.
 
 use super::SnapshotError;
 
 pub const MAGIC: [u8; 8] = *b"BKSNAP01";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 pub const HEADER_FIXED_LEN: usize = 96;
 pub const REGION_ENTRY_LEN: usize = 16;
-pub const SECTION_ENTRY_LEN: usize = 24;
-/// The checksum covers everything from here on.
-pub const CHECKSUMMED_FROM: usize = 32;
+pub const SECTION_ENTRY_LEN: usize = 32;
+/// Where the header checksum field is.
+pub const HEADER_CRC_AT: usize = 24;
+/// The header checksum covers the header and tables from here on.
+pub const HEADER_CRC_FROM: usize = 28;
 pub const NAME_MAX: usize = 32;
 
 /// Limits of this build (the configuration's: 16 cores, 8 regions, 64
@@ -122,6 +135,8 @@ pub(crate) struct SectionEntry {
     pub index: u16,
     pub offset: u64,
     pub length: u64,
+    /// CRC-32C of the section's bytes.
+    pub crc: u32,
 }
 
 /// The shape of a snapshot: everything that decides its section order.

@@ -1,20 +1,28 @@
-//! Reading a snapshot slot: everything is checked before anything is
-//! handed out, so a restore that starts cannot fail half-way on a bad byte.
+//! Reading a snapshot slot. Everything but the memory sections is checked
+//! before anything is handed out (header, tables, padding, every state
+//! section's checksum and decoding), so a restore cannot fail half-way on
+//! a bad state byte; the memory sections are checked either up front
+//! ([`Snapshot::parse`], [`Snapshot::verify_memory`]) or by the restore as
+//! it copies them ([`Snapshot::check_memory`]), which saves a pass over
+//! the partition's memory.
 
 use super::bytes::Dec;
-use super::hash::xxh64;
+use super::hash::{crc32c, Crc32cFn};
 use super::layout::{
-    check_name, SectionEntry, SectionKind, Shape, CHECKSUMMED_FROM, HEADER_FIXED_LEN, MAGIC,
-    MAX_STATE_SECTION, NAME_MAX, VERSION,
+    check_name, section_start, SectionEntry, SectionKind, Shape, HEADER_CRC_FROM, HEADER_FIXED_LEN,
+    MAGIC, MAX_STATE_SECTION, NAME_MAX, VERSION,
 };
 use super::{GicCpuState, MemoryRegion, SnapshotError, VcpuState};
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// A parsed, verified snapshot borrowing its slot.
-#[derive(Clone, Debug)]
+/// A parsed snapshot borrowing its slot: header, tables and state sections
+/// verified; memory sections verified too if it came from
+/// [`Snapshot::parse`] / [`Snapshot::parse_with`].
+#[derive(Clone)]
 pub struct Snapshot<'a> {
     bytes: &'a [u8],
+    crc: Crc32cFn,
     name: String,
     generation: u64,
     counter_at_save: u64,
@@ -26,19 +34,59 @@ pub struct Snapshot<'a> {
     gic_cpus: Vec<GicCpuState>,
 }
 
+impl core::fmt::Debug for Snapshot<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Not the bytes: a slot holds the partition's memory.
+        f.debug_struct("Snapshot")
+            .field("len", &self.bytes.len())
+            .field("name", &self.name)
+            .field("generation", &self.generation)
+            .field("shape", &self.shape)
+            .field("regions", &self.regions)
+            .field("sections", &self.sections)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `verify` reports about a good slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub name: String,
+    pub generation: u64,
+    pub vcpus: u16,
+    pub devices: u16,
+    pub regions: u16,
+    /// Bytes of memory over all regions.
+    pub memory: u64,
+    /// The snapshot's length in its slot.
+    pub total_len: u64,
+    pub counter_at_save: u64,
+}
+
 const TRUNCATED: SnapshotError = SnapshotError::BadHeader("truncated");
 
 impl<'a> Snapshot<'a> {
-    /// Checks magic, version, lengths, checksum, counts, the section table
-    /// (canonical order, in bounds, no overlap, memory sizes) and decodes
-    /// every vCPU and GIC CPU interface state.
+    /// Checks the whole snapshot with the portable CRC-32C: magic,
+    /// version, lengths, header checksum, counts, the section table
+    /// (canonical order and placement, memory sizes), zero padding, every
+    /// section's checksum, and decodes every vCPU and GIC CPU interface.
     pub fn parse(slot: &'a [u8]) -> Result<Self, SnapshotError> {
-        Self::parse_with(slot, &xxh64)
+        Self::parse_with(slot, crc32c)
     }
 
-    /// [`Snapshot::parse`] with the checksum function the writer used
-    /// ([`super::SnapshotWriter::finish_with`]).
-    pub fn parse_with(slot: &'a [u8], sum: &dyn Fn(&[u8]) -> u64) -> Result<Self, SnapshotError> {
+    /// [`Snapshot::parse`] with another CRC-32C implementation (the
+    /// hypervisor's, on the CPU's CRC instructions).
+    pub fn parse_with(slot: &'a [u8], crc: Crc32cFn) -> Result<Self, SnapshotError> {
+        let s = Self::parse_state_with(slot, crc)?;
+        s.verify_memory()?;
+        Ok(s)
+    }
+
+    /// Everything [`Snapshot::parse_with`] checks except the memory
+    /// sections' checksums: what a restore verifies before it touches the
+    /// partition (a few KiB). The memory is then checked region by region
+    /// with [`Snapshot::check_memory`], from the CRC its copy computed.
+    pub fn parse_state_with(slot: &'a [u8], crc: Crc32cFn) -> Result<Self, SnapshotError> {
         let fixed = slot
             .get(..HEADER_FIXED_LEN)
             .ok_or(SnapshotError::TooShort { len: slot.len() })?;
@@ -60,7 +108,8 @@ impl<'a> Snapshot<'a> {
         }
         let header_len = d.u32().map_err(|_| TRUNCATED)?;
         let total = d.u64().map_err(|_| TRUNCATED)?;
-        let stored = d.u64().map_err(|_| TRUNCATED)?;
+        let stored = d.u32().map_err(|_| TRUNCATED)?;
+        let reserved = d.u32().map_err(|_| TRUNCATED)?;
         let bad_length = SnapshotError::BadLength {
             total,
             slot: slot.len() as u64,
@@ -72,9 +121,13 @@ impl<'a> Snapshot<'a> {
             return Err(bad_length);
         }
         let bytes = slot.get(..total_usize).ok_or(bad_length)?;
-        let computed = sum(bytes.get(CHECKSUMMED_FROM..).ok_or(bad_length)?);
+        let header = bytes.get(..header_usize).ok_or(bad_length)?;
+        let computed = crc(0, header.get(HEADER_CRC_FROM..).ok_or(bad_length)?);
         if computed != stored {
-            return Err(SnapshotError::ChecksumMismatch { stored, computed });
+            return Err(SnapshotError::HeaderChecksum { stored, computed });
+        }
+        if reserved != 0 {
+            return Err(SnapshotError::BadHeader("reserved bytes not zero"));
         }
 
         let generation = d.u64().map_err(|_| TRUNCATED)?;
@@ -103,7 +156,7 @@ impl<'a> Snapshot<'a> {
         }
         let name = Self::name_field(fixed, name_len)?;
 
-        let tables = bytes.get(HEADER_FIXED_LEN..header_usize).ok_or(TRUNCATED)?;
+        let tables = header.get(HEADER_FIXED_LEN..).ok_or(TRUNCATED)?;
         let mut d = Dec::new(tables);
         let mut region_list = Vec::with_capacity(usize::from(regions));
         for _ in 0..regions {
@@ -114,11 +167,13 @@ impl<'a> Snapshot<'a> {
             }
             region_list.push(MemoryRegion { guest_base, size });
         }
-        let sections = Self::section_table(&mut d, &shape, &region_list, header_len, total)?;
+        let sections = Self::section_table(&mut d, &shape, &region_list, header_usize, total)?;
         d.end().map_err(|_| TRUNCATED)?;
+        Self::check_padding(bytes, header_usize, &sections)?;
 
         let mut s = Snapshot {
             bytes,
+            crc,
             name,
             generation,
             counter_at_save,
@@ -129,6 +184,9 @@ impl<'a> Snapshot<'a> {
             vcpus: Vec::new(),
             gic_cpus: Vec::new(),
         };
+        for e in s.sections.iter().filter(|e| e.kind != SectionKind::Memory) {
+            s.check_section(e)?;
+        }
         for i in 0..vcpus {
             let state = |kind| SnapshotError::State {
                 kind,
@@ -157,6 +215,77 @@ impl<'a> Snapshot<'a> {
         Ok(s)
     }
 
+    /// The bytes of section `e` (in bounds: the table was checked).
+    fn bytes_of(&self, e: &SectionEntry) -> &'a [u8] {
+        let start = usize::try_from(e.offset).unwrap_or(usize::MAX);
+        let end = usize::try_from(e.offset.saturating_add(e.length)).unwrap_or(usize::MAX);
+        self.bytes.get(start..end).unwrap_or(&[])
+    }
+
+    fn check_section(&self, e: &SectionEntry) -> Result<(), SnapshotError> {
+        let computed = (self.crc)(0, self.bytes_of(e));
+        self.compare(e, computed)
+    }
+
+    fn compare(&self, e: &SectionEntry, computed: u32) -> Result<(), SnapshotError> {
+        if computed == e.crc {
+            Ok(())
+        } else {
+            Err(SnapshotError::SectionChecksum {
+                kind: e.kind,
+                index: e.index,
+                stored: e.crc,
+                computed,
+            })
+        }
+    }
+
+    /// Checks every memory section against its recorded CRC-32C: the
+    /// complete check (`verify`), a pass over all the memory.
+    pub fn verify_memory(&self) -> Result<(), SnapshotError> {
+        self.sections
+            .iter()
+            .filter(|e| e.kind == SectionKind::Memory)
+            .try_for_each(|e| self.check_section(e))
+    }
+
+    /// The CRC-32C the table records for memory region `region`.
+    pub fn memory_crc(&self, region: u16) -> Option<u32> {
+        self.entry(SectionKind::Memory, region).map(|e| e.crc)
+    }
+
+    /// Compares `computed`, the CRC-32C of region `region` as a copy read
+    /// it, with the one the table records.
+    pub fn check_memory(&self, region: u16, computed: u32) -> Result<(), SnapshotError> {
+        let e = self
+            .entry(SectionKind::Memory, region)
+            .ok_or(SnapshotError::BadHeader("no such memory region"))?;
+        self.compare(e, computed)
+    }
+
+    /// Padding between the header and the first section and between
+    /// sections must be zero (the table puts every section at the first
+    /// boundary after the previous one, so each gap is under 4 KiB).
+    fn check_padding(
+        bytes: &[u8],
+        header_len: usize,
+        sections: &[SectionEntry],
+    ) -> Result<(), SnapshotError> {
+        let mut end = header_len as u64;
+        for e in sections {
+            let (from, to) = (
+                usize::try_from(end).unwrap_or(usize::MAX),
+                usize::try_from(e.offset).unwrap_or(usize::MAX),
+            );
+            let gap = bytes.get(from..to).ok_or(TRUNCATED)?;
+            if let Some(i) = gap.iter().position(|&b| b != 0) {
+                return Err(SnapshotError::BadPadding { at: end + i as u64 });
+            }
+            end = e.offset.saturating_add(e.length);
+        }
+        Ok(())
+    }
+
     /// The name field: `name_len` printable bytes, then zeros.
     fn name_field(fixed: &[u8], name_len: usize) -> Result<String, SnapshotError> {
         let bad = SnapshotError::BadHeader("partition name");
@@ -178,12 +307,12 @@ impl<'a> Snapshot<'a> {
         d: &mut Dec<'_>,
         shape: &Shape,
         regions: &[MemoryRegion],
-        header_len: u32,
+        header_len: usize,
         total: u64,
     ) -> Result<Vec<SectionEntry>, SnapshotError> {
         let count = shape.section_count();
         let mut sections = Vec::with_capacity(count);
-        let mut end = u64::from(header_len);
+        let mut end = header_len as u64;
         for n in 0..count {
             let bad = |problem| SnapshotError::BadSection { index: n, problem };
             let code = d.u16().map_err(|_| TRUNCATED)?;
@@ -191,13 +320,19 @@ impl<'a> Snapshot<'a> {
             let index = d.u32().map_err(|_| TRUNCATED)?;
             let offset = d.u64().map_err(|_| TRUNCATED)?;
             let length = d.u64().map_err(|_| TRUNCATED)?;
+            let crc = d.u32().map_err(|_| TRUNCATED)?;
+            let reserved2 = d.u32().map_err(|_| TRUNCATED)?;
             let kind = SectionKind::from_code(code).ok_or(bad("unknown kind"))?;
             let index = u16::try_from(index).map_err(|_| bad("index out of range"))?;
-            if shape.nth(n) != Some((kind, index)) || reserved != 0 {
+            if shape.nth(n) != Some((kind, index)) || reserved != 0 || reserved2 != 0 {
                 return Err(bad("not the section the format puts here"));
             }
-            if offset < end {
-                return Err(bad("overlaps the header or the previous section"));
+            let expected = usize::try_from(end)
+                .ok()
+                .and_then(|e| section_start(kind, e))
+                .map(|e| e as u64);
+            if expected != Some(offset) {
+                return Err(bad("not at the first boundary after the previous section"));
             }
             let section_end = offset
                 .checked_add(length)
@@ -222,6 +357,7 @@ impl<'a> Snapshot<'a> {
                 index,
                 offset,
                 length,
+                crc,
             });
         }
         if end != total {
@@ -230,14 +366,14 @@ impl<'a> Snapshot<'a> {
         Ok(sections)
     }
 
-    fn section(&self, kind: SectionKind, index: u16) -> Option<&'a [u8]> {
-        let e = self
-            .sections
+    fn entry(&self, kind: SectionKind, index: u16) -> Option<&SectionEntry> {
+        self.sections
             .iter()
-            .find(|e| e.kind == kind && e.index == index)?;
-        let start = usize::try_from(e.offset).ok()?;
-        let end = usize::try_from(e.offset.checked_add(e.length)?).ok()?;
-        self.bytes.get(start..end)
+            .find(|e| e.kind == kind && e.index == index)
+    }
+
+    fn section(&self, kind: SectionKind, index: u16) -> Option<&'a [u8]> {
+        self.entry(kind, index).map(|e| self.bytes_of(e))
     }
 
     pub fn name(&self) -> &str {
@@ -279,8 +415,25 @@ impl<'a> Snapshot<'a> {
     pub fn device(&self, index: u16) -> Option<&'a [u8]> {
         self.section(SectionKind::Device, index)
     }
+    /// Region `region`'s bytes in the slot. Checked only if the snapshot
+    /// came from [`Snapshot::parse`]/[`Snapshot::parse_with`]; after
+    /// [`Snapshot::parse_state_with`], check the copy with
+    /// [`Snapshot::check_memory`].
     pub fn memory(&self, region: u16) -> Option<&'a [u8]> {
         self.section(SectionKind::Memory, region)
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary {
+            name: self.name.clone(),
+            generation: self.generation,
+            vcpus: self.shape.vcpus,
+            devices: self.shape.devices,
+            regions: self.shape.regions,
+            memory: self.regions.iter().map(|r| r.size).sum(),
+            total_len: self.bytes.len() as u64,
+            counter_at_save: self.counter_at_save,
+        }
     }
 
     /// Refuses to restore into a partition the snapshot was not taken of:

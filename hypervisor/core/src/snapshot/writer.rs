@@ -1,8 +1,8 @@
 //! Writing a snapshot into a slot, section by section, in canonical order.
 
-use super::hash::xxh64;
+use super::hash::{crc32c, Crc32cFn};
 use super::layout::{
-    check_name, section_start, SectionEntry, SectionKind, Shape, CHECKSUMMED_FROM,
+    check_name, section_start, SectionEntry, SectionKind, Shape, HEADER_CRC_AT, HEADER_CRC_FROM,
     HEADER_FIXED_LEN, MAGIC, MAX_STATE_SECTION, VERSION,
 };
 use super::{GicCpuState, MemoryRegion, SnapshotError, VcpuState};
@@ -26,12 +26,17 @@ pub struct SnapshotInfo<'a> {
 
 /// Writes one snapshot into a caller's slot. Sections go in the canonical
 /// order (per vCPU: `vcpu`, `gic_cpu`; then `distributor`, each `device`,
-/// each `memory` region); `finish` writes the header and the checksum. The
-/// slot's bytes before `finish` are not a snapshot (the magic is written
-/// last), so a snapshot interrupted half-way reads as corrupt, not as a
-/// plausible partial state.
+/// each `memory` region); `finish` writes the tables and the header with
+/// its checksum. Each section's CRC-32C goes into its table entry: the
+/// writer computes it for state sections, and a memory section's filler
+/// returns the CRC of what it copied (the hypervisor's fused
+/// copy-and-checksum loop computes it in the same pass). The slot's bytes
+/// before `finish` are not a snapshot (the magic is written last), so a
+/// snapshot interrupted half-way reads as empty, not as a plausible
+/// partial state.
 pub struct SnapshotWriter<'s> {
     slot: &'s mut [u8],
+    crc: Crc32cFn,
     shape: Shape,
     name: Vec<u8>,
     generation: u64,
@@ -61,9 +66,22 @@ fn too_small(needed: u64, slot: &[u8]) -> SnapshotError {
 }
 
 impl<'s> SnapshotWriter<'s> {
-    /// Starts a snapshot. Refuses a bad name, counts over the limits, and a
-    /// slot that cannot hold even the header and the memory.
+    /// Starts a snapshot, checksummed with the portable CRC-32C. Refuses a
+    /// bad name, counts over the limits, and a slot that cannot hold even
+    /// the header and the memory.
     pub fn new(slot: &'s mut [u8], info: &SnapshotInfo<'_>) -> Result<Self, SnapshotError> {
+        Self::with_crc(slot, info, crc32c)
+    }
+
+    /// [`SnapshotWriter::new`] with another implementation of CRC-32C for
+    /// the header and state sections (the hypervisor's, on the CPU's CRC
+    /// instructions); it must give the same values as
+    /// [`super::hash::crc32c`].
+    pub fn with_crc(
+        slot: &'s mut [u8],
+        info: &SnapshotInfo<'_>,
+        crc: Crc32cFn,
+    ) -> Result<Self, SnapshotError> {
         check_name(info.name)?;
         let count = |what, n: usize| {
             u16::try_from(n).map_err(|_| SnapshotError::TooMany {
@@ -105,6 +123,7 @@ impl<'s> SnapshotWriter<'s> {
         }
         Ok(SnapshotWriter {
             slot,
+            crc,
             shape,
             name: info.name.as_bytes().to_vec(),
             generation: info.generation,
@@ -122,7 +141,8 @@ impl<'s> SnapshotWriter<'s> {
     }
 
     /// Reserves the next section, which must be `(kind, index)`, of `len`
-    /// bytes, zeroes the padding before it, and returns its bytes.
+    /// bytes, zeroes the padding before it, and returns its bytes (its
+    /// table entry's CRC is set by the caller).
     fn reserve(
         &mut self,
         kind: SectionKind,
@@ -154,6 +174,7 @@ impl<'s> SnapshotWriter<'s> {
             index,
             offset: start as u64,
             length: len as u64,
+            crc: 0,
         });
         self.end = end;
         self.slot.get_mut(start..end).ok_or(overflow)
@@ -174,7 +195,15 @@ impl<'s> SnapshotWriter<'s> {
         }
         self.reserve(kind, index, bytes.len())?
             .copy_from_slice(bytes);
+        let crc = (self.crc)(0, bytes);
+        self.set_last_crc(crc);
         Ok(())
+    }
+
+    fn set_last_crc(&mut self, crc: u32) {
+        if let Some(e) = self.table.last_mut() {
+            e.crc = crc;
+        }
     }
 
     pub fn write_vcpu(&mut self, vcpu: u16, state: &VcpuState) -> Result<(), SnapshotError> {
@@ -206,11 +235,13 @@ impl<'s> SnapshotWriter<'s> {
     }
 
     /// Region `region`'s memory, copied in by `fill` into a buffer of
-    /// exactly the region's size.
+    /// exactly the region's size; `fill` returns the CRC-32C of the bytes
+    /// it left there (`crc(0, buffer)`). A wrong value does not restore
+    /// wrong memory: the slot then fails its check.
     pub fn write_memory_with(
         &mut self,
         region: u16,
-        fill: impl FnOnce(&mut [u8]),
+        fill: impl FnOnce(&mut [u8]) -> u32,
     ) -> Result<(), SnapshotError> {
         let size = self
             .regions
@@ -222,7 +253,8 @@ impl<'s> SnapshotWriter<'s> {
             index: region,
             len: size,
         })?;
-        fill(self.reserve(SectionKind::Memory, region, len)?);
+        let crc = fill(self.reserve(SectionKind::Memory, region, len)?);
+        self.set_last_crc(crc);
         Ok(())
     }
 
@@ -236,19 +268,16 @@ impl<'s> SnapshotWriter<'s> {
                 len: bytes.len() as u64,
             });
         }
-        self.write_memory_with(region, |dst| dst.copy_from_slice(bytes))
+        let crc = self.crc;
+        self.write_memory_with(region, |dst| {
+            dst.copy_from_slice(bytes);
+            crc(0, dst)
+        })
     }
 
-    /// Writes the tables, the header and the checksum; returns the
-    /// snapshot's length in the slot.
+    /// Writes the tables and the header with its checksum, the magic last;
+    /// returns the snapshot's length in the slot.
     pub fn finish(self) -> Result<usize, SnapshotError> {
-        self.finish_with(&xxh64)
-    }
-
-    /// [`SnapshotWriter::finish`] with another checksum function over the
-    /// same bytes (the hypervisor uses CRC-32C on the CPU's CRC
-    /// instructions); the reader must be given the same one.
-    pub fn finish_with(self, checksum: &dyn Fn(&[u8]) -> u64) -> Result<usize, SnapshotError> {
         if let Some(next) = self.next_section() {
             return Err(SnapshotError::Incomplete { next });
         }
@@ -265,7 +294,8 @@ impl<'s> SnapshotWriter<'s> {
         h.extend_from_slice(&VERSION.to_le_bytes());
         h.extend_from_slice(&header_len32.to_le_bytes());
         h.extend_from_slice(&(total as u64).to_le_bytes());
-        h.extend_from_slice(&0u64.to_le_bytes()); // checksum, below
+        h.extend_from_slice(&0u32.to_le_bytes()); // header_crc, below
+        h.extend_from_slice(&0u32.to_le_bytes());
         h.extend_from_slice(&self.generation.to_le_bytes());
         h.extend_from_slice(&self.counter_at_save.to_le_bytes());
         h.extend_from_slice(&self.counter_freq.to_le_bytes());
@@ -287,26 +317,27 @@ impl<'s> SnapshotWriter<'s> {
             h.extend_from_slice(&u32::from(s.index).to_le_bytes());
             h.extend_from_slice(&s.offset.to_le_bytes());
             h.extend_from_slice(&s.length.to_le_bytes());
+            h.extend_from_slice(&s.crc.to_le_bytes());
+            h.extend_from_slice(&0u32.to_le_bytes());
         }
         if h.len() != header_len {
             return Err(bad);
         }
 
-        // Everything after the checksum field first, then the checksum over
-        // [32, total), then the magic, version, lengths and checksum.
-        let (front, rest) = h.split_at(CHECKSUMMED_FROM);
-        self.slot
-            .get_mut(CHECKSUMMED_FROM..header_len)
+        let sum = (self.crc)(0, h.get(HEADER_CRC_FROM..).ok_or(bad)?);
+        h.get_mut(HEADER_CRC_AT..HEADER_CRC_FROM)
             .ok_or(bad)?
-            .copy_from_slice(rest);
-        let sum = checksum(self.slot.get(CHECKSUMMED_FROM..total).ok_or(bad)?);
-        let mut front = front.to_vec();
-        front.truncate(24);
-        front.extend_from_slice(&sum.to_le_bytes());
+            .copy_from_slice(&sum.to_le_bytes());
+        // Everything but the magic first, then the magic.
+        let magic_len = MAGIC.len();
         self.slot
-            .get_mut(..CHECKSUMMED_FROM)
+            .get_mut(magic_len..header_len)
             .ok_or(bad)?
-            .copy_from_slice(&front);
+            .copy_from_slice(h.get(magic_len..).ok_or(bad)?);
+        self.slot
+            .get_mut(..magic_len)
+            .ok_or(bad)?
+            .copy_from_slice(&MAGIC);
         Ok(total)
     }
 }

@@ -6,7 +6,7 @@
 use bulkhead_core::mgmt::Host;
 use bulkhead_core::snapshot::{
     GicCpuState, GicVersion, MemoryRegion, Snapshot, SnapshotError, SnapshotInfo, SnapshotWriter,
-    VcpuState,
+    Summary, VcpuState,
 };
 use bulkhead_core::supervisor::{
     Decision, Event, FaultKind, OnFault, Policy, RestartLimits, State, Status, Supervisor,
@@ -139,6 +139,11 @@ impl Host for FakeHost {
         w.write_distributor(&[])?;
         w.write_memory(0, &memory)?;
         w.finish().map(|_| ())
+    }
+    fn verify(&mut self, index: usize, slot: u8) -> Result<Summary, SnapshotError> {
+        let snap = Snapshot::parse(&self.slots[index][usize::from(slot)])?;
+        snap.check_fits(self.names[index], &[REGION], 1, FREQ)?;
+        Ok(snap.summary())
     }
     fn restore(&mut self, index: usize, slot: u8) -> Result<(), SnapshotError> {
         let bytes = self.slots[index][usize::from(slot)].clone();
