@@ -282,6 +282,12 @@ pub fn run<C: Caller>(c: &mut C, words: &[String]) -> Result<String, Failure> {
             let i = resolve(c, &t)?;
             status_lines(&info(c, i)?, &mut out);
         }
+        Command::Verify { target, slot } => {
+            return Err(Failure::refused(format!(
+                "verify {target} {slot}: not a hypercall; use Bulkhead's console (Ctrl-A c) \
+                 or `cargo xtask mgmt`"
+            )))
+        }
         Command::Manage { op, target, slot } => {
             let index = resolve(c, &target)?;
             let what = match op {
