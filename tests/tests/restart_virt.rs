@@ -2,7 +2,10 @@
 //! into a stage-2 fault and one that stops kicking its watchdog are each
 //! restarted by their partition's policy, and held after their restart
 //! limit; the console's command mode starts a held partition again and
-//! stops one; a bystander's heartbeat never stops.
+//! stops one; a bystander's heartbeat never stops. Snapshots: a counter
+//! guest restored from a slot goes on from the snapshot's value; a slot
+//! corrupted behind the hypervisor's back (through QEMU's gdbstub) fails
+//! `verify`, and its restore is refused.
 
 use bulkhead_tests::{config_stem, images, pack_into, Qemu, TestFailure, Virt, DEFAULT_LIMIT};
 
@@ -298,6 +301,172 @@ fn the_manager_restarts_a_partition_by_hypercall() -> Result<(), TestFailure> {
             return Err(q.failure(format!("{name} was restarted")));
         }
     }
+    q.assert_no_failures()?;
+    Ok(())
+}
+
+/// The first byte of `bytes[at..at + 8]` as a little-endian u64.
+fn le64(bytes: &[u8], at: usize) -> Option<u64> {
+    let b: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+
+#[test]
+fn a_corrupt_slot_fails_verify_and_its_restore_restarts_the_partition() -> Result<(), TestFailure> {
+    // partitions/tests/snapshot.toml, with QEMU's gdbstub on a socket: it
+    // reads and writes physical memory, the snapshot slot included, which
+    // no partition can reach.
+    let config = "partitions/tests/snapshot.toml";
+    let built = images("qemu-virt")?;
+    let mut v = Virt::new(&built.img);
+    let packed = xtask::pack::pack(
+        &xtask::images::workspace_root().join(config),
+        &xtask::pack::virt_board(&v)?,
+        &built,
+        xtask::pack::mem_of(&v)?,
+        &bulkhead_tests::scratch("snapshot-corrupt.bundle"),
+    )?;
+    let slot = packed
+        .config
+        .partitions()
+        .iter()
+        .find(|p| p.name() == "counter")
+        .and_then(|p| p.snapshots())
+        .map(|s| s.area.base.0)
+        .ok_or(TestFailure::new(
+            "the counter partition has no snapshot slot",
+        ))?;
+    let gdb_socket = bulkhead_tests::scratch("snapshot-corrupt.gdb");
+    let _ = std::fs::remove_file(&gdb_socket);
+    v.extra = vec![
+        "-initrd".into(),
+        packed.path.display().to_string(),
+        "-gdb".into(),
+        format!("unix:{},server=on,wait=off", gdb_socket.display()),
+    ];
+    let mut q = Qemu::virt(&v)?;
+    let gdb = |what: &str| {
+        xtask::gdb::Gdb::connect(&gdb_socket, DEFAULT_LIMIT)
+            .map_err(|e| TestFailure::new(format!("{what}: {e}")))
+    };
+
+    q.wait_for("[counter] counter 5", DEFAULT_LIMIT)?;
+    mgmt(&mut q, "snapshot counter 0")?;
+    q.wait_for("partition 1 (counter): snapshot slot 0 done", DEFAULT_LIMIT)?;
+    let good = mgmt(&mut q, "verify counter 0")?;
+    if !good
+        .first()
+        .is_some_and(|l| l.starts_with("slot 0 of counter: good, every CRC-32C matches"))
+    {
+        return Err(q.failure(format!("`verify counter 0` of a good slot: {good:?}")));
+    }
+
+    // One byte in the middle of memory region 0's section: its offset and
+    // length are in table entry 5 (2 vCPUs: vcpu, gic-cpu, vcpu, gic-cpu,
+    // distributor, memory), at 96 + 16 (one region) + 32 * 5.
+    let mut g = gdb("reading the slot")?;
+    let header = g.read(slot, 320)?;
+    if header.get(..8) != Some(&b"BKSNAP01"[..]) || header.get(8..12) != Some(&[2, 0, 0, 0][..]) {
+        return Err(q.failure(format!(
+            "no version 2 snapshot at {slot:#x}: {:02x?}",
+            header.get(..16)
+        )));
+    }
+    let entry = 96 + 16 + 32 * 5;
+    let (offset, length) = match (le64(&header, entry + 8), le64(&header, entry + 16)) {
+        (Some(o), Some(l)) if header.get(entry..entry + 2) == Some(&[5, 0][..]) => (o, l),
+        _ => {
+            return Err(q.failure(format!(
+                "table entry 5 is not memory region 0: {header:02x?}"
+            )))
+        }
+    };
+    let at = slot + offset + length / 2;
+    let byte = g.read(at, 1)?;
+    g.write(at, &[byte.first().copied().unwrap_or(0) ^ 0x5a])?;
+    g.detach()?;
+
+    // The strict check finds it without touching the partition.
+    match mgmt(&mut q, "verify counter 0") {
+        Err(e)
+            if e.what.starts_with(
+                "error: verify counter: corrupt slot: memory region 0: CRC-32C 0x",
+            ) => {}
+        other => {
+            return Err(q.failure(format!(
+                "`verify counter 0` of a corrupt slot answered {:?}",
+                other.map_err(|e| e.what)
+            )))
+        }
+    }
+    // The restore starts (header and state are good), finds the region
+    // corrupt after copying it, and restarts the partition from its image.
+    mgmt(&mut q, "restore counter 0")?;
+    // The whole line: partition, slot, region, both checksums.
+    let refused = q.wait_for("was already copied into the partition)", DEFAULT_LIMIT)?;
+    let said = |t: &str| refused.text.contains(t);
+    if !(said(
+        "partition 1 (counter): restore slot 0 refused: corrupt slot: memory region 0: CRC-32C 0x",
+    ) && said(", the slot's table says 0x")
+        && said("(region 0 at 0x"))
+    {
+        return Err(q.failure(format!("the refusal does not say it all: {}", refused.text)));
+    }
+    q.wait_for(
+        "partition 1 (counter): its memory is neither the snapshot's nor its own any more: restarting it from its boot images",
+        DEFAULT_LIMIT,
+    )?;
+    let restarted = q.wait_for_after(
+        refused.at,
+        "partition 1 (counter): restarted as generation 1",
+        DEFAULT_LIMIT,
+    )?;
+    // A fresh boot counts from the start again.
+    let first = q
+        .wait_for_after(restarted.at, "[counter] counter ", DEFAULT_LIMIT)?
+        .text
+        .rsplit("[counter] counter ")
+        .next()
+        .and_then(|n| n.trim().parse::<u64>().ok());
+    if !matches!(first, Some(n) if n <= 2) {
+        return Err(q.failure(format!(
+            "after the restart the counter went on from {first:?}"
+        )));
+    }
+
+    // A version 1 slot is refused as such, before anything stops.
+    let mut g = gdb("rewriting the version")?;
+    g.write(slot + 8, &[1, 0, 0, 0])?;
+    g.detach()?;
+    match mgmt(&mut q, "restore counter 0") {
+        Err(e)
+            if e.what
+                .starts_with("error: restore counter: version 1 slot: ") => {}
+        other => {
+            return Err(q.failure(format!(
+                "`restore counter 0` of a version 1 slot answered {:?}",
+                other.map_err(|e| e.what)
+            )))
+        }
+    }
+    let now = last_counter(&q, "counter");
+    q.wait_for(
+        format!("[counter] counter {}", now + 3).as_str(),
+        DEFAULT_LIMIT,
+    )?;
+    if q.matching("partition 1 (counter): restarting").len() != 1 {
+        return Err(q.failure("the counter was restarted more than once".into()));
+    }
+    // The bystander never noticed.
+    let beat = last_heartbeat(&q, "bystander");
+    q.wait_for(
+        format!("[bystander] heartbeat {}", beat + 3).as_str(),
+        DEFAULT_LIMIT,
+    )?;
+    if !q.matching("partition 0 (bystander): restarting").is_empty() {
+        return Err(q.failure("the bystander was restarted".into()));
+    }
+    let _ = std::fs::remove_file(&gdb_socket);
     q.assert_no_failures()?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod elf;
+pub mod gdb;
 pub mod guests;
 pub mod image;
 pub mod images;

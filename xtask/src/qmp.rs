@@ -8,6 +8,25 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// Connects to the Unix socket `path` of a QEMU that may not have made it
+/// yet, retrying until `wait` has passed; reads then time out after 30 s.
+pub(crate) fn connect_unix(path: &Path, wait: Duration, what: &str) -> Result<UnixStream, String> {
+    let deadline = Instant::now() + wait;
+    let stream = loop {
+        match UnixStream::connect(path) {
+            Ok(s) => break s,
+            Err(e) if Instant::now() >= deadline => {
+                return Err(format!("cannot connect to {what} {}: {e}", path.display()))
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| format!("{what}: {e}"))?;
+    Ok(stream)
+}
+
 pub struct Qmp {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
@@ -17,22 +36,7 @@ impl Qmp {
     /// Connects, retrying until `wait` has passed (QEMU creates the socket a
     /// moment after it starts), and negotiates capabilities.
     pub fn connect(path: &Path, wait: Duration) -> Result<Qmp, String> {
-        let deadline = Instant::now() + wait;
-        let stream = loop {
-            match UnixStream::connect(path) {
-                Ok(s) => break s,
-                Err(e) if Instant::now() >= deadline => {
-                    return Err(format!(
-                        "cannot connect to QMP socket {}: {e}",
-                        path.display()
-                    ))
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(50)),
-            }
-        };
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .map_err(|e| format!("QMP socket: {e}"))?;
+        let stream = connect_unix(path, wait, "QMP socket")?;
         let writer = stream.try_clone().map_err(|e| format!("QMP socket: {e}"))?;
         let mut qmp = Qmp {
             reader: BufReader::new(stream),
