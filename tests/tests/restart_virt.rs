@@ -305,7 +305,7 @@ fn the_manager_restarts_a_partition_by_hypercall() -> Result<(), TestFailure> {
     Ok(())
 }
 
-/// The first byte of `bytes[at..at + 8]` as a little-endian u64.
+/// `bytes[at..at + 8]` as a little-endian u64.
 fn le64(bytes: &[u8], at: usize) -> Option<u64> {
     let b: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
     Some(u64::from_le_bytes(b))

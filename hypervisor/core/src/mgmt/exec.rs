@@ -28,9 +28,10 @@ pub trait Host {
     /// Pauses the partition, writes slot `slot`, resumes it if it was
     /// running.
     fn snapshot(&mut self, index: usize, slot: u8) -> Result<(), SnapshotError>;
-    /// Parses and checks slot `slot` (`Snapshot::parse`, `check_fits`),
-    /// then restarts the partition into it through the supervisor
-    /// (`Event::ManagementRestart`: a new generation).
+    /// Checks slot `slot` before anything stops (at least its header and
+    /// state sections: `Snapshot::parse_state_with`, `check_fits`), then
+    /// starts putting the partition back into it; the hypervisor checks
+    /// each memory region as it copies it.
     fn restore(&mut self, index: usize, slot: u8) -> Result<(), SnapshotError>;
     /// Checks slot `slot` completely (`Snapshot::parse_with`: every
     /// section's checksum, the memory's included; `check_fits`) without
