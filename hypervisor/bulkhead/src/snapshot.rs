@@ -35,7 +35,7 @@ use bulkhead_core::snapshot::{
     restored_cntvoff, GicCpuState, MemoryRegion, Snapshot, SnapshotError, SnapshotInfo,
     SnapshotWriter, Summary, VcpuState,
 };
-use bulkhead_core::supervisor::Event;
+use bulkhead_core::supervisor::{Decision, Event};
 use bulkhead_core::vgic::{Vgic, VgicState};
 
 /// Starts a snapshot or restore of `p` (partition locked).
@@ -231,7 +231,16 @@ fn corrupt_memory(p: &mut Partition, slot: u8, region: u16, error: SnapshotError
             p.id, p.name
         );
         p.state = State::Running;
-        crate::supervise::decide(p, Event::ManagementRestart);
+        if crate::supervise::decide(p, Event::ManagementRestart) == Decision::Nothing {
+            // Not expected of a running partition; it must not look
+            // running with every vCPU off.
+            println!(
+                "partition {} ({}): the restart was refused: stopping it",
+                p.id, p.name
+            );
+            p.state = State::Stopped;
+            crate::supervise::decide(p, Event::ManagementStop);
+        }
     } else {
         println!(
             "partition {} ({}): it stays stopped; `start {}` reloads its boot images",
