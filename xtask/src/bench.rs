@@ -34,13 +34,18 @@ cargo xtask bench <what> [options]
         with and without icount
   all [--runs N] [--gic 2|3] [--secs S] [--timeout SECS]
         both, then a summary to paste into a note
+  restart [--runs N] [--gic 2|3] [--timeout SECS]
+        under -icount shift=0,sleep=off: the restart of the Linux partition of
+        partitions/bench/linux-idle.toml (`reboot -f` at its shell) to its next
+        `shell ready`, against a native boot to the shell, with the ratio and the
+        share of Bulkhead's reload (xtask/src/bench_restart.rs)
 ";
 
 const ALONE: &str = "partitions/bench/linux-alone.toml";
 const IDLE: &str = "partitions/bench/linux-idle.toml";
 const SMP: u32 = 4;
 const MEM: &str = "1G";
-const ICOUNT: [&str; 2] = ["-icount", "shift=0,sleep=off"];
+pub(crate) const ICOUNT: [&str; 2] = ["-icount", "shift=0,sleep=off"];
 /// Lines that end a run as a failure.
 const FAILURES: [&str; 5] = [
     "EL2 exception",
@@ -54,11 +59,11 @@ const FAILURES: [&str; 5] = [
 const SETTLE_S: f64 = 2.0;
 
 #[derive(Debug, Clone, PartialEq)]
-struct Opts {
-    runs: usize,
-    gic: u8,
-    secs: f64,
-    timeout: Duration,
+pub(crate) struct Opts {
+    pub(crate) runs: usize,
+    pub(crate) gic: u8,
+    pub(crate) secs: f64,
+    pub(crate) timeout: Duration,
 }
 
 impl Default for Opts {
@@ -73,7 +78,7 @@ impl Default for Opts {
 }
 
 impl Opts {
-    fn parse(args: &[String]) -> Result<Opts, String> {
+    pub(crate) fn parse(args: &[String]) -> Result<Opts, String> {
         let mut o = Opts::default();
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -146,6 +151,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         print!("{USAGE}");
         return Ok(());
     }
+    if what == "restart" {
+        return crate::bench_restart::run(rest);
+    }
     if !matches!(what.as_str(), "boot" | "idle" | "all") {
         return Err(format!("unknown bench `{what}`\n\n{USAGE}"));
     }
@@ -174,7 +182,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// What every run uses: the hypervisor image (copied aside, so that a
 /// rebuild by someone else during the benchmark changes nothing), the Linux
 /// files and the machine.
-struct Env {
+pub(crate) struct Env {
     built: images::Built,
     img: PathBuf,
     elf: PathBuf,
@@ -183,7 +191,7 @@ struct Env {
 }
 
 impl Env {
-    fn prepare(gic: u8) -> Result<Env, String> {
+    pub(crate) fn prepare(gic: u8) -> Result<Env, String> {
         let built = images::build("qemu-virt", images::Output::Show)?;
         let dir = images::target_dir().join("bench");
         std::fs::create_dir_all(&dir)
@@ -210,7 +218,7 @@ impl Env {
     }
 
     /// Packs `config` (relative to the repository) for this machine.
-    fn bundle(&self, config: &str) -> Result<PathBuf, String> {
+    pub(crate) fn bundle(&self, config: &str) -> Result<PathBuf, String> {
         let path = images::workspace_root().join(config);
         let stem = path
             .file_stem()
@@ -231,7 +239,7 @@ impl Env {
         Ok(packed.path)
     }
 
-    fn native(&self, append: &str, icount: bool) -> Result<Command, String> {
+    pub(crate) fn native(&self, append: &str, icount: bool) -> Result<Command, String> {
         let n = NativeLinux {
             smp: SMP,
             mem: MEM.into(),
@@ -243,7 +251,7 @@ impl Env {
         n.command_for(&self.linux)
     }
 
-    fn bulkhead(&self, bundle: &Path, icount: bool, more: &[String]) -> Command {
+    pub(crate) fn bulkhead(&self, bundle: &Path, icount: bool, more: &[String]) -> Command {
         let mut v = self.virt.clone();
         v.extra = vec!["-initrd".into(), bundle.display().to_string()];
         if icount {
@@ -273,18 +281,18 @@ enum Event {
     Closed,
 }
 
-struct Session {
+pub(crate) struct Session {
     what: String,
     child: Child,
     stdin: Option<ChildStdin>,
     rx: mpsc::Receiver<Event>,
-    started: Instant,
+    pub(crate) started: Instant,
     tail: Vec<String>,
     stderr: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Session {
-    fn start(what: &str, mut cmd: Command) -> Result<Session, String> {
+    pub(crate) fn start(what: &str, mut cmd: Command) -> Result<Session, String> {
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -373,7 +381,7 @@ impl Session {
 
     /// Waits for a line `want` accepts; a failure line, QEMU's exit or the
     /// deadline is an error that shows the last lines.
-    fn wait_line(
+    pub(crate) fn wait_line(
         &mut self,
         deadline: Instant,
         what: &str,
@@ -407,7 +415,7 @@ impl Session {
 
     /// Waits until the line being written holds `prompt` (busybox's line
     /// editor follows it with a cursor position query, `ESC [6n`).
-    fn wait_prompt(&mut self, deadline: Instant, prompt: &str) -> Result<(), String> {
+    pub(crate) fn wait_prompt(&mut self, deadline: Instant, prompt: &str) -> Result<(), String> {
         loop {
             match self.next(deadline) {
                 Some(Event::Partial(p)) if p.contains(prompt) => return Ok(()),
@@ -420,7 +428,7 @@ impl Session {
         }
     }
 
-    fn type_line(&mut self, line: &str) -> Result<(), String> {
+    pub(crate) fn type_line(&mut self, line: &str) -> Result<(), String> {
         let stdin = self
             .stdin
             .as_mut()
@@ -443,7 +451,7 @@ impl Session {
         false
     }
 
-    fn failed(&self, why: &str) -> String {
+    pub(crate) fn failed(&self, why: &str) -> String {
         let mut s = format!("{}: {why}", self.what);
         if !self.tail.is_empty() {
             s.push_str("\nlast console lines:");
@@ -474,7 +482,7 @@ impl Drop for Session {
 
 /// `[   1.089729] rest` -> (1.089729, "rest"): Bulkhead's console stamp
 /// (seconds of virtual time since reset) or a kernel's printk time.
-fn stamped(line: &str) -> Option<(f64, &str)> {
+pub(crate) fn stamped(line: &str) -> Option<(f64, &str)> {
     let rest = line.strip_prefix('[')?;
     let (num, rest) = rest.split_once(']')?;
     let num = num.trim();
@@ -487,13 +495,13 @@ fn stamped(line: &str) -> Option<(f64, &str)> {
 
 /// The text a partition printed, from a Bulkhead console line:
 /// `[ stamp] [name] text` -> (stamp, text).
-fn partition_line<'a>(line: &'a str, name: &str) -> Option<(f64, &'a str)> {
+pub(crate) fn partition_line<'a>(line: &'a str, name: &str) -> Option<(f64, &'a str)> {
     let (t, rest) = stamped(line)?;
     let text = rest.strip_prefix(&format!("[{name}] "))?;
     Some((t, text))
 }
 
-fn median(v: &[f64]) -> f64 {
+pub(crate) fn median(v: &[f64]) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     match s.len() {
@@ -503,7 +511,7 @@ fn median(v: &[f64]) -> f64 {
     }
 }
 
-fn min_max(v: &[f64]) -> (f64, f64) {
+pub(crate) fn min_max(v: &[f64]) -> (f64, f64) {
     v.iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
             (lo.min(x), hi.max(x))
@@ -620,20 +628,20 @@ fn probe_command() -> String {
 
 /// One reading of the native clocks.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Offsets {
+pub(crate) struct Offsets {
     /// Counter (virtual time since reset) minus the printk clock, s.
-    printk: f64,
+    pub(crate) printk: f64,
     /// Counter minus CLOCK_MONOTONIC, s.
-    monotonic: f64,
+    pub(crate) monotonic: f64,
     /// Half the counter interval around each reading, s (the uncertainty).
-    printk_err: f64,
-    monotonic_err: f64,
-    counter_hz: u64,
+    pub(crate) printk_err: f64,
+    pub(crate) monotonic_err: f64,
+    pub(crate) counter_hz: u64,
 }
 
 /// The offsets from the probe's six numbers and the printk stamp of its
 /// line.
-fn offsets(nums: &[u64], printk: f64) -> Result<Offsets, String> {
+pub(crate) fn offsets(nums: &[u64], printk: f64) -> Result<Offsets, String> {
     let [c0, c1, sec, nsec, c2, hz] = nums else {
         return Err(format!("the probe printed {} numbers, not 6", nums.len()));
     };
@@ -660,18 +668,38 @@ fn calibrate(env: &Env, o: &Opts, icount: bool) -> Result<Offsets, String> {
     s.wait_line(deadline, "`bulkhead-linux: shell ready`", |l| {
         l.contains("bulkhead-linux: shell ready")
     })?;
-    s.wait_prompt(deadline, "native# ")?;
+    probe(&mut s, deadline, "native# ", None)
+}
+
+/// At a shell that shows `prompt`: types the probe's line, reads its
+/// output and returns the offsets. With `partition`, the shell is that
+/// partition's under Bulkhead, whose console prefixes its lines.
+pub(crate) fn probe(
+    s: &mut Session,
+    deadline: Instant,
+    prompt: &str,
+    partition: Option<&str>,
+) -> Result<Offsets, String> {
+    let text = |l: &str| -> Option<String> {
+        match partition {
+            None => Some(l.trim().to_string()),
+            Some(name) => partition_line(l, name).map(|(_, t)| t.trim().to_string()),
+        }
+    };
+    s.wait_prompt(deadline, prompt)?;
     s.type_line(&probe_command())?;
-    s.wait_line(deadline, "the probe's start", |l| l.trim() == "BENCH-42")?;
+    s.wait_line(deadline, "the probe's start", |l| {
+        text(l).as_deref() == Some("BENCH-42")
+    })?;
     let mut nums = Vec::new();
     let mut printk = None;
     loop {
         let (_, l) = s.wait_line(deadline, "the probe's end", |_| true)?;
-        let l = l.trim();
+        let Some(l) = text(&l) else { continue };
         if l == "BENCH-48" {
             break;
         }
-        if let Some((t, rest)) = stamped(l) {
+        if let Some((t, rest)) = stamped(&l) {
             if rest.trim() == "bulkhead-bench: probe" && printk.is_none() {
                 printk = Some(t);
             }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use xtask::{elf::Elf, guests, images, pack, qemu, qmp::Qmp, ring, setup};
 
 mod bench;
+mod bench_restart;
 
 const HELP: &str = "\
 cargo xtask <command>
@@ -42,6 +43,8 @@ cargo xtask <command>
   bench boot|idle|all [--runs N] [--gic 2|3] [--secs S] [--timeout SECS]
                         Linux's boot time under Bulkhead against native, and the exits
                         of an idle Linux partition (docs/benchmarks.md; `bench help`)
+  bench restart [--runs N] [--gic 2|3] [--timeout SECS]
+                        a Linux partition's restart to its shell against a native boot
 ";
 
 fn main() -> ExitCode {

@@ -12,7 +12,7 @@
 //!   at the earliest one (restart back-off, watchdog period), and [`tick`]
 //!   runs then; with no deadline the timer is off and costs nothing.
 
-use crate::arch::{cache, cpu};
+use crate::arch::{cpu, memops};
 use crate::partition::{self, Partition, State};
 use crate::{println, vcpu};
 use bulkhead_core::supervisor::{Decision, Event, FaultKind};
@@ -165,22 +165,45 @@ fn restart_due(p: &Partition, now: u64) -> bool {
 
 /// Scrubs the partition's memory, reloads its pristine images, resets its
 /// virtual devices and releases vCPU 0.
+///
+/// Every byte of the partition's memory is written once: the images are
+/// copied from the boot bundle, everything else is zeroed, and each line is
+/// cleaned to the point of coherency as it is written, so that memory
+/// itself (not only the caches) holds no byte of the previous incarnation
+/// and the guest, which starts with its MMU off, reads its images
+/// (`arch::memops` says why both matter on real hardware). The bytes an
+/// image overwrites are not zeroed first, except the partial blocks at its
+/// ends.
 fn reload(p: &mut Partition) {
+    use bulkhead_core::addr::MemRange;
     let t0 = cpu::uptime_us();
-    for r in &p.boot.scrub {
+    let grain = memops::grain() as u64;
+    // The whole blocks of each image, which its copy covers.
+    let covered: alloc::vec::Vec<MemRange> = p
+        .boot
+        .loads
+        .iter()
+        .filter_map(|&(at, bytes)| {
+            let start = at.checked_add(grain - 1)? / grain * grain;
+            let end = at.checked_add(bytes.len() as u64)? / grain * grain;
+            (start < end).then(|| MemRange::new(start, end - start))
+        })
+        .collect();
+    let zeroed = bulkhead_core::memmap::free_ranges(&p.boot.scrub, &covered, 1);
+    for r in &zeroed {
         // SAFETY: the range is the partition's own memory (validated at
-        // boot), covered by the EL2 map as normal memory; all its vCPUs are
-        // off, so nothing else reads or writes it now.
-        unsafe { cache::zero(r.base.0 as usize, r.size as usize) };
+        // boot, a part of one of its regions), covered by the EL2 map as
+        // normal memory; all its vCPUs are off, so nothing else reads or
+        // writes it now.
+        unsafe { memops::zero_and_clean(r.base.0 as usize, r.size as usize) };
     }
-    for (at, bytes) in &p.boot.loads {
-        // SAFETY: as above; the images come from the boot bundle, which no
-        // partition's memory overlaps.
-        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), *at as *mut u8, bytes.len()) };
+    let t1 = cpu::uptime_us();
+    for &(at, bytes) in &p.boot.loads {
+        // SAFETY: as above (the images are laid out inside memory[0]); they
+        // come from the boot bundle, which no partition's memory overlaps.
+        unsafe { memops::copy_and_clean(at as usize, bytes) };
     }
-    for r in &p.boot.scrub {
-        cache::clean_to_poc(r.base.0 as usize, r.size as usize);
-    }
+    let t2 = cpu::uptime_us();
     p.reset_runtime();
     let now = cpu::uptime_us();
     match p.sup.started(now) {
@@ -188,12 +211,19 @@ fn reload(p: &mut Partition) {
             p.state = State::Running;
             let fx = p.vgic.hw_state();
             crate::virq::apply(p, &fx);
+            let zeroed_mib = zeroed.iter().map(|r| r.size).sum::<u64>() >> 20;
+            let copied_kib = p.boot.loads.iter().map(|(_, b)| b.len()).sum::<usize>() >> 10;
             println!(
-                "partition {} ({}): restarted as generation {} in {} ms",
+                "partition {} ({}): restarted as generation {}, reload {} us (zero+clean {} MiB {} us, copy+clean {} KiB {} us, reset {} us)",
                 p.id,
                 p.name,
                 generation.0,
-                (now - t0) / 1000
+                now - t0,
+                zeroed_mib,
+                t1 - t0,
+                copied_kib,
+                t2 - t1,
+                now - t2
             );
             if let Some(&core) = p.cores.first() {
                 let _ = vcpu::post_start(core, p.entry, p.dtb);

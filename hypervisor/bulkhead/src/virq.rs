@@ -131,6 +131,14 @@ pub fn sync(p: &mut Partition, v: usize) {
 
 /// Clears this core's list registers and virtual interface state before a
 /// vCPU starts on it (a previous run may have left some).
+///
+/// The linked PPIs are masked and their physical active state cleared: a
+/// previous incarnation may have been stopped with its timer interrupt
+/// taken at EL2 and handed to it (active, hardware-linked) but never
+/// deactivated, for instance a Linux CPU parked with interrupts masked by
+/// `reboot`. Left active, that PPI would never fire again on this core,
+/// and the new incarnation's vCPU would wait in WFI for a timer that
+/// cannot come.
 pub fn reset_cpu_interface() {
     if let Some(g) = gic::get() {
         for i in 0..g.lr_count().min(16) {
@@ -141,6 +149,7 @@ pub fn reset_cpu_interface() {
             for intid in 16..32u32 {
                 if LINKED_PPIS & (1 << intid) != 0 {
                     g.set_ppi_enabled(cpu::index(), intid, false);
+                    g.clear_ppi_active(cpu::index(), intid);
                 }
             }
             applied.store(0, Ordering::Relaxed);

@@ -44,31 +44,3 @@ pub fn invalidate_to_poc(start: usize, len: usize) {
     // SAFETY: a barrier only orders memory accesses.
     unsafe { asm!("dsb sy", options(nostack, preserves_flags)) };
 }
-
-/// Zeroes `[start, start + len)` with `dc zva` (one instruction per block,
-/// typically 64 bytes) where the core allows it, else with stores. Used to
-/// scrub a partition's memory before a restart.
-///
-/// # Safety
-/// The range must be mapped normal memory that nothing else uses.
-pub unsafe fn zero(start: usize, len: usize) {
-    let dczid: u64;
-    // SAFETY: reading DCZID_EL0 has no side effects.
-    unsafe { asm!("mrs {}, dczid_el0", out(reg) dczid, options(nomem, nostack, preserves_flags)) };
-    let block = 4usize << (dczid & 0xF);
-    let prohibited = dczid & (1 << 4) != 0;
-    if prohibited || start % block != 0 || len % block != 0 {
-        // SAFETY: forwarded from the caller.
-        unsafe { core::ptr::write_bytes(start as *mut u8, 0, len) };
-        return;
-    }
-    let mut at = start;
-    let end = start + len;
-    while at < end {
-        // SAFETY: `dc zva` zeroes one block inside the caller's range.
-        unsafe { asm!("dc zva, {}", in(reg) at, options(nostack, preserves_flags)) };
-        at += block;
-    }
-    // SAFETY: a barrier only orders memory accesses.
-    unsafe { asm!("dsb ish", options(nostack, preserves_flags)) };
-}

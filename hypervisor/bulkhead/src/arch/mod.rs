@@ -7,6 +7,7 @@ pub mod crc;
 mod entry;
 pub mod gicv3;
 pub mod guest;
+pub mod memops;
 pub mod mmu;
 mod probed;
 pub mod psci;
