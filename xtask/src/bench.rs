@@ -39,6 +39,11 @@ cargo xtask bench <what> [options]
         partitions/bench/linux-idle.toml (`reboot -f` at its shell) to its next
         `shell ready`, against a native boot to the shell, with the ratio and the
         share of Bulkhead's reload (xtask/src/bench_restart.rs)
+  snapshot [--timeout SECS]
+        under -icount shift=0,sleep=off, with bulkhead.bench: snapshot, verify and
+        restore of the bare-metal partitions of partitions/bench/snapshot-{64m,128m,
+        256m}.toml against plain copies of the same memory (memcpy and the fast
+        loop) timed in the same run (xtask/src/bench_snapshot.rs)
 ";
 
 const ALONE: &str = "partitions/bench/linux-alone.toml";
@@ -153,6 +158,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if what == "restart" {
         return crate::bench_restart::run(rest);
+    }
+    if what == "snapshot" {
+        return crate::bench_snapshot::run(rest);
     }
     if !matches!(what.as_str(), "boot" | "idle" | "all") {
         return Err(format!("unknown bench `{what}`\n\n{USAGE}"));

@@ -9,6 +9,7 @@ use xtask::{elf::Elf, guests, images, pack, qemu, qmp::Qmp, ring, setup};
 
 mod bench;
 mod bench_restart;
+mod bench_snapshot;
 
 const HELP: &str = "\
 cargo xtask <command>
@@ -24,7 +25,7 @@ cargo xtask <command>
                         system FILE describes is validated, packed and booted
   mgmt --serial PATH COMMAND...
                         run a management command (list, status, stop, start, restart,
-                        snapshot, restore) over a serial line: a QEMU serial socket or a
+                        snapshot, restore, verify) over a serial line: a QEMU serial socket or a
                         board's serial device
   pack --config FILE [run options]
                         validate FILE against the board and write its boot bundle
@@ -45,6 +46,9 @@ cargo xtask <command>
                         of an idle Linux partition (docs/benchmarks.md; `bench help`)
   bench restart [--runs N] [--gic 2|3] [--timeout SECS]
                         a Linux partition's restart to its shell against a native boot
+  bench snapshot [--timeout SECS]
+                        snapshot and restore of 64/128/256 MiB partitions against plain
+                        copies of the same memory
 ";
 
 fn main() -> ExitCode {
