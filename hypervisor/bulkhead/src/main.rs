@@ -19,6 +19,8 @@ mod console;
 #[cfg(target_os = "none")]
 mod console_in;
 #[cfg(target_os = "none")]
+mod devreset;
+#[cfg(target_os = "none")]
 mod frames;
 #[cfg(target_os = "none")]
 mod gic;

@@ -125,8 +125,11 @@ pub struct Partition {
     /// The physical counter when the snapshot being restored was taken.
     pub restore_counter: Option<u64>,
     /// Passed-through devices, by path: their state lives in the hardware,
-    /// so a snapshot of this partition could not be faithful.
+    /// so a snapshot of this partition could not be faithful...
     pub passthrough: Vec<alloc::string::String>,
+    /// ...unless its configuration resets them on restore
+    /// (`reset_on_restore`): these are.
+    pub resets: Vec<crate::devreset::DeviceReset>,
     pub boot: BootImage,
 }
 

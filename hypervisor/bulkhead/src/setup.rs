@@ -394,6 +394,7 @@ fn build(
         pending: None,
         restore_counter: None,
         passthrough: p.devices().iter().map(|d| d.path.clone()).collect(),
+        resets: crate::devreset::of(p),
         held: alloc::vec![None; vcpus],
         snapshots: p
             .snapshots()

@@ -51,13 +51,17 @@ pub fn request(p: &mut Partition, op: Pending) -> Result<(), SnapshotError> {
     if slot >= slots {
         return Err(SnapshotError::BadHeader("no such slot"));
     }
-    if let Some(dev) = p.passthrough.first() {
+    if let Some(dev) = crate::devreset::blocker(&p.passthrough, &p.resets) {
+        let what = match op {
+            Pending::Snapshot(_) => "snapshot",
+            Pending::Restore(_) => "restore",
+        };
         println!(
-            "partition {} ({}): snapshot refused: it owns {dev}, whose state is in the hardware and cannot be captured",
+            "partition {} ({}): {what} refused: it owns {dev}, whose state is in the hardware and cannot be captured, and its configuration does not reset it on restore (reset_on_restore)",
             p.id, p.name
         );
         return Err(SnapshotError::Mismatch(
-            "the partition owns a passed-through device",
+            "the partition owns a passed-through device that is not reset on restore (reset_on_restore)",
         ));
     }
     if p.state != State::Running
@@ -463,6 +467,9 @@ fn read_slot(p: &mut Partition, slot: u8) -> Result<usize, Failure> {
         .map_err(|_| SnapshotError::BadHeader("distributor state"))?;
     let vgic = Vgic::restore(p.boot.vgic.clone(), &state)
         .map_err(|_| SnapshotError::BadHeader("distributor state"))?;
+    // Devices reset on restore stop (and their DMA with them) before the
+    // memory is overwritten; their interrupts are forgotten.
+    let vgic = crate::devreset::on_restore(p.id, &p.name, &p.resets, vgic);
     // Nothing of the partition has changed so far. From here on its memory
     // is overwritten, region by region, each checked as it is copied.
     for (i, r) in p.boot.scrub.iter().enumerate() {

@@ -109,6 +109,12 @@ impl PartitionConfig {
     pub fn snapshots(&self) -> Option<&SnapshotStore> {
         self.snapshots.as_ref()
     }
+    /// The first passed-through device whose state a snapshot could not
+    /// capture: one not reset on restore. `None`: a snapshot of this
+    /// partition is allowed.
+    pub fn snapshot_blocker(&self) -> Option<&PassthroughDevice> {
+        self.devices.iter().find(|d| d.reset_on_restore.is_none())
+    }
     /// All guest RAM in bytes.
     pub fn memory_size(&self) -> u64 {
         self.memory.iter().map(|m| m.host.size).sum()
@@ -159,6 +165,31 @@ pub struct PassthroughDevice {
     /// Whether it can do DMA (virtio-mmio), which is why its partition's
     /// memory is identity-mapped.
     pub dma: bool,
+    /// How the hypervisor resets it when the partition is restored from a
+    /// snapshot (`reset_on_restore`); `None`: it is not reset, and the
+    /// partition cannot be snapshotted.
+    pub reset_on_restore: Option<ResetMethod>,
+}
+
+/// How the hypervisor resets a passed-through device (`reset_on_restore`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ResetMethod {
+    /// A virtio-mmio transport (`compatible = "virtio,mmio"`): 0 written to
+    /// its Status register (offset 0x070) resets the device behind it,
+    /// which stops its DMA and forgets its queues; the interrupt's pending
+    /// and active state is then cleared in the GIC.
+    VirtioMmio,
+}
+
+impl ResetMethod {
+    /// The method for a device with these compatible strings, if one is
+    /// known.
+    pub fn for_compatible(compatible: &[String]) -> Option<ResetMethod> {
+        compatible
+            .iter()
+            .any(|c| c == "virtio,mmio")
+            .then_some(ResetMethod::VirtioMmio)
+    }
 }
 
 /// Host paths of a partition's images.

@@ -45,7 +45,7 @@ mod wire;
 
 pub use checked::{
     AssignedCpu, Boot, Console, ConsoleUart, FaultPolicy, Images, MemoryRegion, PartitionConfig,
-    PassthroughDevice, RestartPolicy, SnapshotStore, SystemConfig,
+    PassthroughDevice, ResetMethod, RestartPolicy, SnapshotStore, SystemConfig,
 };
 pub use constraints::{Constraints, KeepOut};
 pub use error::{ConfigError, ConfigErrors, ErrorKind};

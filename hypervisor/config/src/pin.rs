@@ -77,5 +77,11 @@ fn pin_partition(p: &PartitionConfig) -> RawPartition {
         watchdog_ms: p.watchdog_ms.map(u64::from),
         manager: p.manager,
         snapshot_slots: p.snapshots.map_or(0, |s| s.slots),
+        reset_on_restore: p
+            .devices
+            .iter()
+            .filter(|d| d.reset_on_restore.is_some())
+            .map(|d| d.path.clone())
+            .collect(),
     }
 }

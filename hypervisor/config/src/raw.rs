@@ -117,6 +117,14 @@ pub struct RawPartition {
     /// Default 0.
     #[cfg_attr(any(test, feature = "host"), serde(default))]
     pub snapshot_slots: u32,
+    /// Devices of this partition's `devices` (by the same paths) that the
+    /// hypervisor resets when it restores the partition from a snapshot,
+    /// before its vCPUs run again. A snapshot of a partition that owns a
+    /// device is refused unless every one of its devices is listed here.
+    /// Only devices the hypervisor knows how to reset may be listed
+    /// (virtio-mmio: a write of 0 to its Status register). Default: none.
+    #[cfg_attr(any(test, feature = "host"), serde(default))]
+    pub reset_on_restore: Vec<String>,
 }
 
 /// One `memory = [{ ... }]` region.

@@ -58,6 +58,31 @@ mod vgic_persist {
     }
 
     #[test]
+    fn a_reset_device_s_interrupt_is_forgotten_after_a_restore() {
+        for version in [GicVersion::V2, GicVersion::V3] {
+            let g = busy(version);
+            let mut r = Vgic::restore(config(version), &g.save()).unwrap();
+            let has =
+                |v: &Vgic, intid: u32| (0..2).any(|c| v.vcpu_irqs(c).is_some_and(|q| q.has(intid)));
+            assert!(has(&r, 48) && has(&r, 27) && has(&r, 33));
+            assert!(r.forget_hw_spi(48));
+            assert!(!has(&r, 48), "{version:?}");
+            // Nothing else changes: the timer PPI and the virtual SPI stay,
+            // and INTIDs that are not owned hardware SPIs are refused.
+            assert!(has(&r, 27) && has(&r, 33));
+            let before = r.clone();
+            assert!(!r.forget_hw_spi(48));
+            assert!(!r.forget_hw_spi(33));
+            assert!(!r.forget_hw_spi(27));
+            assert!(!r.forget_hw_spi(100));
+            assert_eq!(r, before);
+            // The SPI's configuration (enable, route) is kept: the hardware
+            // is programmed as before.
+            assert_eq!(r.hw_state(), g.hw_state());
+        }
+    }
+
+    #[test]
     fn round_trip_keeps_everything() {
         for version in [GicVersion::V2, GicVersion::V3] {
             let mut g = busy(version);

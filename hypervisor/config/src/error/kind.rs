@@ -273,6 +273,25 @@ pub enum ErrorKind {
         /// The path.
         path: String,
     },
+    /// A `reset_on_restore` path the partition does not list in `devices`.
+    ResetNotOwned {
+        /// The path.
+        path: String,
+    },
+    /// A `reset_on_restore` path given twice.
+    ResetListedTwice {
+        /// The path.
+        path: String,
+        /// Its first position in the list.
+        first: usize,
+    },
+    /// A `reset_on_restore` device the hypervisor has no reset method for.
+    NoResetMethod {
+        /// The path.
+        path: String,
+        /// Its compatible strings.
+        compatible: Vec<String>,
+    },
 
     // ---- boot and policy
     /// `entry_offset` on a Linux partition.

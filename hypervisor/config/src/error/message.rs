@@ -176,6 +176,27 @@ impl fmt::Display for ErrorKind {
                 f,
                 "{path:?} is not in this partition's devices; list it there to pass the UART through"
             ),
+            E::ResetNotOwned { path } => write!(
+                f,
+                "{path:?} is not in this partition's devices; only a device it owns can be reset on restore"
+            ),
+            E::ResetListedTwice { path, first } => {
+                write!(f, "{path:?} is already listed as reset_on_restore[{first}]")
+            }
+            E::NoResetMethod { path, compatible } => {
+                write!(f, "no reset method known for {path:?} (compatible ")?;
+                if compatible.is_empty() {
+                    f.write_str("none")?;
+                } else {
+                    for (i, c) in compatible.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{c:?}")?;
+                    }
+                }
+                f.write_str("); only virtio,mmio devices can be reset on restore")
+            }
             E::EntryOffsetOnLinux => {
                 f.write_str("entry_offset applies only to boot_protocol = \"bare-metal\"")
             }

@@ -222,3 +222,89 @@ fn hypervisor_console_values() {
         "[hypervisor] console: \"serial0\" is neither \"none\" nor a device path"
     );
 }
+
+#[test]
+fn reset_on_restore_of_an_owned_virtio_device() {
+    let sys = ok(&format!(
+        "{LINUX0}reset_on_restore = [\"/virtio_mmio@a003e00\"]\n"
+    ));
+    let d = &sys.partitions()[0].devices()[0];
+    assert_eq!(d.reset_on_restore, Some(crate::ResetMethod::VirtioMmio));
+    // Not listed: not reset.
+    assert_eq!(
+        ok(LINUX0).partitions()[0].devices()[0].reset_on_restore,
+        None
+    );
+}
+
+#[test]
+fn reset_on_restore_of_a_device_the_partition_does_not_own() {
+    single(
+        &format!("{LINUX0}reset_on_restore = [\"/virtio_mmio@a003c00\"]\n"),
+        |k| matches!(k, E::ResetNotOwned { .. }),
+        "partition \"linux0\": reset_on_restore[0]: \"/virtio_mmio@a003c00\" is not in this \
+         partition's devices; only a device it owns can be reset on restore",
+    );
+    // Another partition's device is not this one's either.
+    single(
+        &with_b(
+            "devices = [\"/virtio_mmio@a000000\"]\nreset_on_restore = [\"/virtio_mmio@a003e00\"]",
+        ),
+        |k| matches!(k, E::ResetNotOwned { .. }),
+        "partition \"b\": reset_on_restore[0]: \"/virtio_mmio@a003e00\" is not in this \
+         partition's devices; only a device it owns can be reset on restore",
+    );
+}
+
+#[test]
+fn reset_on_restore_needs_a_known_reset_method() {
+    single(
+        &format!(
+            "{}reset_on_restore = [\"/virtio_mmio@a003e00\", \"/pl031@9010000\"]\n",
+            with_devices("devices = [\"/virtio_mmio@a003e00\", \"/pl031@9010000\"]")
+        ),
+        |k| matches!(k, E::NoResetMethod { .. }),
+        "partition \"linux0\": reset_on_restore[1]: no reset method known for \"/pl031@9010000\" \
+         (compatible \"arm,pl031\"); only virtio,mmio devices can be reset on restore",
+    );
+}
+
+#[test]
+fn reset_on_restore_lists_a_device_once() {
+    single(
+        &format!(
+            "{LINUX0}reset_on_restore = [\"/virtio_mmio@a003e00\", \"/virtio_mmio@a003e00\"]\n"
+        ),
+        |k| matches!(k, E::ResetListedTwice { first: 0, .. }),
+        "partition \"linux0\": reset_on_restore[1]: \"/virtio_mmio@a003e00\" is already listed \
+         as reset_on_restore[0]",
+    );
+}
+
+#[test]
+fn reset_on_restore_of_a_refused_device_draws_no_second_error() {
+    single(
+        &format!(
+            "{}reset_on_restore = [\"/virtio_mmio@a004000\"]\n",
+            with_devices("devices = [\"/virtio_mmio@a004000\"]")
+        ),
+        |k| matches!(k, E::UnknownDevice { .. }),
+        "partition \"linux0\": devices[0]: the board has no device \"/virtio_mmio@a004000\"",
+    );
+}
+
+#[test]
+fn reset_on_restore_lengths() {
+    let many: Vec<String> = (0..65).map(|i| format!("\"/x{i}\"")).collect();
+    single(
+        &format!("{LINUX0}reset_on_restore = [{}]\n", many.join(", ")),
+        |k| matches!(k, E::TooMany { count: 65, max: 64 }),
+        "partition \"linux0\": reset_on_restore: 65 given, at most 64",
+    );
+    let long = "/".repeat(256);
+    single(
+        &format!("{LINUX0}reset_on_restore = [\"{long}\"]\n"),
+        |k| matches!(k, E::TooLong { len: 256, max: 255 }),
+        "partition \"linux0\": reset_on_restore[0]: 256 bytes long, at most 255",
+    );
+}

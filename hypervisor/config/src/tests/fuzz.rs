@@ -93,6 +93,7 @@ fn partition() -> impl Strategy<Value = RawPartition> {
             s(&["k", ""]),
             of(s(&["r"])),
             of(s(&["console=ttyAMA0"])),
+            vec(s(DEVICES), 0..3),
         ),
         (
             select(&[BootProtocol::Linux, BootProtocol::BareMetal][..]),
@@ -116,7 +117,7 @@ fn partition() -> impl Strategy<Value = RawPartition> {
         .prop_map(
             |(
                 (name, cpus, mpidrs, memory),
-                (devices, kernel, ramdisk, bootargs),
+                (devices, kernel, ramdisk, bootargs, reset_on_restore),
                 (boot_protocol, entry_offset, console),
                 (on_fault, restart, watchdog_ms, manager, snapshot_slots),
             )| RawPartition {
@@ -137,6 +138,7 @@ fn partition() -> impl Strategy<Value = RawPartition> {
                 watchdog_ms,
                 manager,
                 snapshot_slots,
+                reset_on_restore,
             },
         )
 }
@@ -185,7 +187,13 @@ fn plausible_partition(i: usize) -> BoxedStrategy<RawPartition> {
                 FaultAction::InjectAbort,
             ][..],
         ),
-        (of(1u64..10_000), any::<bool>(), 0u32..2, any::<bool>()),
+        (
+            of(1u64..10_000),
+            any::<bool>(),
+            0u32..2,
+            any::<bool>(),
+            any::<bool>(),
+        ),
     )
         .prop_map(
             move |(
@@ -195,9 +203,15 @@ fn plausible_partition(i: usize) -> BoxedStrategy<RawPartition> {
                 entry,
                 console,
                 on_fault,
-                (watchdog_ms, manager, snapshot_slots, shared_cpu),
+                (watchdog_ms, manager, snapshot_slots, shared_cpu, reset),
             )| {
                 let cpu = if shared_cpu && i > 0 { i - 1 } else { i };
+                // Its virtio-mmio devices, reset on restore.
+                let reset_on_restore = devices
+                    .iter()
+                    .filter(|d| reset && d.starts_with("/virtio"))
+                    .map(|d| String::from(*d))
+                    .collect();
                 RawPartition {
                     name: format!("p{i}"),
                     cpus: Some(vec![format!("cpu@{cpu}")]),
@@ -216,6 +230,7 @@ fn plausible_partition(i: usize) -> BoxedStrategy<RawPartition> {
                     watchdog_ms,
                     manager: manager && i == 0,
                     snapshot_slots,
+                    reset_on_restore,
                     ..RawPartition::default()
                 }
             },
@@ -293,6 +308,10 @@ proptest! {
             for d in p.devices() {
                 prop_assert!(!devices.contains(&d.path));
                 devices.push(d.path.clone());
+                // Only a device with a known reset method is reset.
+                if d.reset_on_restore.is_some() {
+                    prop_assert!(d.dma && d.path.starts_with("/virtio_mmio"));
+                }
             }
         }
         // And the checked form survives the trip through the bundle.

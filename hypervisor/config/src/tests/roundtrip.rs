@@ -1,7 +1,7 @@
 //! The binary encoding: round trips, re-validation, refusals.
 
 use super::{board, examples::example_texts, ok, raw, LINUX0};
-use crate::wire::{HEADER_SIZE, MAGIC};
+use crate::wire::{HEADER_SIZE, MAGIC, VERSION};
 use crate::{decode, encode_raw, validate, DecodeError, ErrorKind};
 
 const RICH: &str = r#"
@@ -23,6 +23,7 @@ restart = { max = 2, window_ms = 30000, min_uptime_ms = 500 }
 watchdog_ms = 2000
 manager = true
 snapshot_slots = 1
+reset_on_restore = ["/virtio_mmio@a003e00"]
 
 [[partition]]
 name = "rtos"
@@ -90,7 +91,7 @@ fn revalidation_against_another_board_fails_loudly() {
 
 fn header(body_len: u32) -> Vec<u8> {
     let mut b = MAGIC.to_vec();
-    b.extend_from_slice(&1u32.to_le_bytes());
+    b.extend_from_slice(&VERSION.to_le_bytes());
     b.extend_from_slice(&body_len.to_le_bytes());
     b
 }
@@ -108,12 +109,17 @@ fn refusals() {
     let mut bad = good.clone();
     bad[0] = b'X';
     assert_eq!(decode(&bad), Err(DecodeError::BadMagic));
-    let mut bad = good.clone();
-    bad[8] = 2;
-    assert_eq!(
-        decode(&bad),
-        Err(DecodeError::UnsupportedVersion { found: 2 })
-    );
+    // Version 1, before reset_on_restore, and a future one.
+    for version in [1u8, 3] {
+        let mut bad = good.clone();
+        bad[8] = version;
+        assert_eq!(
+            decode(&bad),
+            Err(DecodeError::UnsupportedVersion {
+                found: u32::from(version)
+            })
+        );
+    }
     assert_eq!(
         decode(&good[..good.len() - 1]).unwrap_err().to_string(),
         format!(
@@ -133,7 +139,7 @@ fn refusals() {
     assert!(matches!(
         decode(&cut),
         Err(DecodeError::Truncated {
-            field: "snapshot_slots",
+            field: "reset_on_restore",
             ..
         })
     ));
@@ -207,6 +213,41 @@ fn any_truncation_is_refused() {
 }
 
 #[test]
+fn reset_on_restore_round_trips() {
+    let sys = ok(RICH);
+    let p = &sys.partitions()[0];
+    assert_eq!(
+        p.devices()[0].reset_on_restore,
+        Some(crate::ResetMethod::VirtioMmio)
+    );
+    // The UART is not reset: it still blocks a snapshot.
+    assert_eq!(p.devices()[1].reset_on_restore, None);
+    assert_eq!(
+        p.snapshot_blocker().map(|d| d.path.as_str()),
+        Some("/pl011@9040000")
+    );
+    let pinned = sys.to_raw();
+    assert_eq!(
+        pinned.partitions[0].reset_on_restore,
+        vec![String::from("/virtio_mmio@a003e00")]
+    );
+    assert!(pinned.partitions[1].reset_on_restore.is_empty());
+    let back = decode(&sys.encode()).unwrap();
+    assert_eq!(
+        back.partitions[0].reset_on_restore,
+        pinned.partitions[0].reset_on_restore
+    );
+    let again = validate(&back, &board::qemu_virt(), &board::constraints()).unwrap();
+    assert_eq!(again, sys);
+    // Every device reset: nothing blocks a snapshot.
+    let all = ok(&format!(
+        "{LINUX0}reset_on_restore = [\"/virtio_mmio@a003e00\"]\n"
+    ));
+    assert_eq!(all.partitions()[0].snapshot_blocker(), None);
+    assert!(ok(LINUX0).partitions()[0].snapshot_blocker().is_some());
+}
+
+#[test]
 fn an_over_limit_raw_config_encodes_but_does_not_decode() {
     let mut r = raw(LINUX0);
     r.partitions[0].devices = vec!["/x".into(); 65];
@@ -216,6 +257,26 @@ fn an_over_limit_raw_config_encodes_but_does_not_decode() {
             field: "devices",
             count: 65,
             max: 64
+        })
+    ));
+    let mut r = raw(LINUX0);
+    r.partitions[0].reset_on_restore = vec!["/x".into(); 65];
+    assert!(matches!(
+        decode(&encode_raw(&r)),
+        Err(DecodeError::TooMany {
+            field: "reset_on_restore",
+            count: 65,
+            max: 64
+        })
+    ));
+    let mut r = raw(LINUX0);
+    r.partitions[0].reset_on_restore = vec!["/x".repeat(200)];
+    assert!(matches!(
+        decode(&encode_raw(&r)),
+        Err(DecodeError::TooLong {
+            field: "reset_on_restore",
+            len: 400,
+            max: 255
         })
     ));
 }

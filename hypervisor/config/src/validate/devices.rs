@@ -152,6 +152,7 @@ pub(super) fn resolve(
             pages,
             interrupts: dev.interrupts.clone(),
             dma: dev.compatible.iter().any(|c| c == "virtio,mmio"),
+            reset_on_restore: None,
         });
     }
     out

@@ -16,6 +16,7 @@ mod devices;
 pub(crate) mod free;
 mod memory;
 mod names;
+mod reset;
 
 use crate::checked::{
     AssignedCpu, Boot, Console, FaultPolicy, Images, PartitionConfig, PassthroughDevice,
@@ -73,6 +74,8 @@ pub fn validate(
             hyp_console.as_ref(),
             &mut shared.devices,
         );
+        let mut devices = devices;
+        reset::resolve(&mut c, &part, &p.reset_on_restore, &p.devices, &mut devices);
         let console = console::partition(&mut c, &part, p.console.as_deref(), &p.devices, &devices);
         let boot = boot::protocol(&mut c, &part, p);
         let on_fault = boot::fault_policy(&mut c, &part, p);

@@ -7,10 +7,10 @@
 //! [`crate::SystemConfig::encode`], the pinned form with every choice made,
 //! so the board cannot quietly choose differently.
 //!
-//! Layout (little-endian), version 1:
+//! Layout (little-endian), version 2:
 //!
 //! ```text
-//! header   magic "BKHDCONF" (8 bytes), version u32 = 1, body length u32
+//! header   magic "BKHDCONF" (8 bytes), version u32 = 2, body length u32
 //! body     hypervisor.console  opt<str>
 //!          partition count     u32, then per partition:
 //!            name str, cpus opt<list<str>>, mpidrs opt<list<u64>>,
@@ -21,7 +21,8 @@
 //!            entry_offset opt<u64>, console opt<str>,
 //!            on_fault u8 (0 stop, 1 restart, 2 inject-abort),
 //!            restart opt<{ max u32, window_ms u64, min_uptime_ms u64 }>,
-//!            watchdog_ms opt<u64>, manager bool, snapshot_slots u32
+//!            watchdog_ms opt<u64>, manager bool, snapshot_slots u32,
+//!            reset_on_restore list<str>
 //! str      u32 byte length, UTF-8 bytes
 //! opt<T>   u8 0 (absent) or 1 followed by T
 //! list<T>  u32 count, then the items
@@ -41,7 +42,9 @@ pub use writer::encode_raw;
 
 /// First eight bytes of an encoded configuration.
 pub const MAGIC: [u8; 8] = *b"BKHDCONF";
-/// The encoding's version.
-pub const VERSION: u32 = 1;
+/// The encoding's version: 2 added `reset_on_restore`. A bundle always
+/// carries the encoding of the host tool built with the hypervisor, so an
+/// older version is refused rather than read.
+pub const VERSION: u32 = 2;
 /// Size of the header: magic, version, body length.
 pub const HEADER_SIZE: usize = 16;

@@ -92,6 +92,9 @@ fn partition(r: &mut Reader<'_>) -> Result<RawPartition, DecodeError> {
         watchdog_ms: r.opt("watchdog_ms", |r| r.u64("watchdog_ms"))?,
         manager: r.bool("manager")?,
         snapshot_slots: r.u32("snapshot_slots")?,
+        reset_on_restore: r.list("reset_on_restore", MAX_DEVICES, |r| {
+            r.str("reset_on_restore", MAX_PATH)
+        })?,
     })
 }
 

@@ -53,6 +53,7 @@ fn partition(w: &mut Writer, p: &RawPartition) {
     w.opt(&p.watchdog_ms, |w, v| w.u64(*v));
     w.u8(u8::from(p.manager));
     w.u32(p.snapshot_slots);
+    w.list(&p.reset_on_restore, |w, s| w.str(s));
 }
 
 fn memory(w: &mut Writer, m: &RawMemory) {

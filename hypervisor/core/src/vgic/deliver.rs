@@ -147,6 +147,30 @@ impl Vgic {
         fx
     }
 
+    /// Forgets the pending and active state of the owned hardware SPI
+    /// `intid` in every vCPU's queue: the device behind it has been reset
+    /// (a restore with `reset_on_restore`), so whatever the model shadowed
+    /// of it is stale. For a partition whose list registers hold nothing
+    /// (its vCPUs held or not yet resumed); the hypervisor clears the
+    /// physical pending and active state itself. Returns whether anything
+    /// was forgotten; `false`, and no change, for any other INTID.
+    pub fn forget_hw_spi(&mut self, intid: u32) -> bool {
+        let owned_hw = self
+            .spi_slot(intid)
+            .and_then(|slot| self.spis.get(slot))
+            .is_some_and(|s| s.is_hw());
+        if !owned_hw {
+            return false;
+        }
+        let mut forgot = false;
+        for bank in &mut self.cpus {
+            let before = bank.irqs.entries.len();
+            bank.irqs.entries.retain(|e| e.intid != intid);
+            forgot |= bank.irqs.entries.len() != before;
+        }
+        forgot
+    }
+
     /// The physical programming of the partition's hardware SPIs that
     /// matches the model now: trigger, route and enable of each. The
     /// hypervisor applies it when the partition starts (the reset state:
