@@ -204,6 +204,25 @@ fn guest_region_over_a_device_or_the_gic() {
 }
 
 #[test]
+fn manager_memory_over_the_doorbell() {
+    let toml = plain(
+        "memory = [{ size = \"16M\", identity = false, guest_base = 0x7ff000000 }]\nmanager = true",
+    );
+    assert_eq!(
+        errors(&toml).to_string(),
+        "partition \"linux0\": memory[0]: guest-physical [0x7ff000000..0x800000000) covers the \
+         manager's management doorbell [0x7fffff000..0x800000000), which the guest sees at that address"
+    );
+    // Only the manager has the page: elsewhere the address is ordinary.
+    assert!(validate(
+        &raw(&toml.replace("manager = true", "")),
+        &board::qemu_virt(),
+        &board::constraints()
+    )
+    .is_ok());
+}
+
+#[test]
 fn guest_address_too_high() {
     single(
         &plain("memory = [{ size = \"2M\", identity = false, guest_base = 0x10000000000 }]"),

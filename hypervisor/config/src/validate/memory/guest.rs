@@ -11,6 +11,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bulkhead_core::addr::MemRange;
+use bulkhead_core::mgmt::doorbell::{GUEST_BASE as DOORBELL_BASE, SIZE as DOORBELL_SIZE};
 
 /// No region covers a page of any partition's device (RAM and MMIO are
 /// apart on sane boards; a tree can still describe a device inside RAM).
@@ -67,6 +68,16 @@ pub(super) fn guest_layout(c: &mut Checker<'_>, d: &Draft) {
                     other_range: om.guest_range(),
                 });
             }
+        }
+        // The manager's doorbell page is emulated at a fixed guest-physical
+        // address: its memory must leave it free.
+        let doorbell = MemRange::new(DOORBELL_BASE, DOORBELL_SIZE);
+        if d.manager && doorbell.overlaps(&g) {
+            errors.push(ErrorKind::GuestOverlapsDevice {
+                range: g,
+                device: String::from("the manager's management doorbell"),
+                device_range: doorbell,
+            });
         }
         if !m.identity {
             for dev in &d.devices {
