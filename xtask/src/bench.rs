@@ -13,6 +13,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use xtask::args::Args;
 use xtask::elf::Elf;
 use xtask::linux::{self, NativeLinux};
 use xtask::qemu::{self, Virt};
@@ -84,50 +85,26 @@ impl Default for Opts {
 
 impl Opts {
     pub(crate) fn parse(args: &[String]) -> Result<Opts, String> {
+        Self::parse_with(args, true, "")
+    }
+
+    /// The options of `bench restart`: no `--secs` (its runs have no
+    /// length of their own).
+    pub(crate) fn parse_restart(args: &[String]) -> Result<Opts, String> {
+        Self::parse_with(args, false, "bench restart: ")
+    }
+
+    /// `secs`: `--secs` is an option; `who` starts an unknown option's error.
+    fn parse_with(args: &[String], secs: bool, who: &str) -> Result<Opts, String> {
         let mut o = Opts::default();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let (flag, inline) = match a.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-                _ => (a.as_str(), None),
-            };
-            let mut value = |name: &str| -> Result<String, String> {
-                inline
-                    .clone()
-                    .or_else(|| it.next().cloned())
-                    .ok_or(format!("{name} needs a value"))
-            };
+        let mut args = Args::new(args);
+        while let Some(flag) = args.next_flag() {
             match flag {
-                "--runs" => {
-                    let v = value("--runs")?;
-                    o.runs = match v.parse::<usize>() {
-                        Ok(n) if (1..=100).contains(&n) => n,
-                        _ => return Err(format!("--runs must be 1..=100, not `{v}`")),
-                    };
-                }
-                "--gic" => {
-                    let v = value("--gic")?;
-                    o.gic = match v.as_str() {
-                        "2" => 2,
-                        "3" => 3,
-                        _ => return Err(format!("--gic must be 2 or 3, not `{v}`")),
-                    };
-                }
-                "--secs" => {
-                    let v = value("--secs")?;
-                    o.secs = match v.parse::<f64>() {
-                        Ok(s) if (1.0..=600.0).contains(&s) => s,
-                        _ => return Err(format!("--secs must be 1..=600 seconds, not `{v}`")),
-                    };
-                }
-                "--timeout" => {
-                    let v = value("--timeout")?;
-                    o.timeout = match v.parse::<u64>() {
-                        Ok(s) if (10..=3600).contains(&s) => Duration::from_secs(s),
-                        _ => return Err(format!("--timeout must be 10..=3600 seconds, not `{v}`")),
-                    };
-                }
-                other => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
+                "--runs" => o.runs = args.in_range(1..=100, "")?,
+                "--gic" => o.gic = gic(&mut args)?,
+                "--secs" if secs => o.secs = args.in_range(1.0..=600.0, "seconds")?,
+                "--timeout" => o.timeout = timeout(&mut args)?,
+                _ => return Err(format!("{who}{}\n\n{USAGE}", args.unknown())),
             }
         }
         Ok(o)
@@ -145,6 +122,20 @@ impl Opts {
         }
         s
     }
+}
+
+/// `--gic`'s value: 2 or 3.
+fn gic(args: &mut Args) -> Result<u8, String> {
+    args.value_as("2 or 3", |v| match v {
+        "2" => Some(2),
+        "3" => Some(3),
+        _ => None,
+    })
+}
+
+/// `--timeout`'s value: 10 to 3600 seconds.
+pub(crate) fn timeout(args: &mut Args) -> Result<Duration, String> {
+    args.in_range(10..=3600, "seconds").map(Duration::from_secs)
 }
 
 /// `cargo xtask bench ...`.

@@ -34,13 +34,7 @@ const UPTIME: &str = "bulkhead-linux: uptime ";
 
 /// `cargo xtask bench restart ...`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    if let Some(a) = args.iter().find(|a| a.starts_with("--secs")) {
-        return Err(format!(
-            "bench restart: unknown option `{a}`\n\n{}",
-            bench::USAGE
-        ));
-    }
-    let o = Opts::parse(args)?;
+    let o = Opts::parse_restart(args)?;
     let env = Env::prepare(o.gic)?;
     let bundle = env.bundle(CONFIG)?;
     let result = runs(&env, &o, &bundle);

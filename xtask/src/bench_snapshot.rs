@@ -14,8 +14,9 @@
 //! moves the same bytes as the snapshot, whose baselines it is compared
 //! with.
 
-use crate::bench::{stamped, Env, Session, ICOUNT};
+use crate::bench::{self, stamped, Env, Session, ICOUNT};
 use std::time::{Duration, Instant};
+use xtask::args::Args;
 
 const CONFIGS: [&str; 3] = [
     "partitions/bench/snapshot-64m.toml",
@@ -38,26 +39,15 @@ impl Opts {
         let mut o = Opts {
             timeout: Duration::from_secs(300),
         };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let (flag, inline) = match a.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-                _ => (a.as_str(), None),
-            };
+        let mut args = Args::new(args);
+        while let Some(flag) = args.next_flag() {
             match flag {
-                "--timeout" => {
-                    let v = inline
-                        .or_else(|| it.next().cloned())
-                        .ok_or("--timeout needs a value")?;
-                    o.timeout = match v.parse::<u64>() {
-                        Ok(s) if (10..=3600).contains(&s) => Duration::from_secs(s),
-                        _ => return Err(format!("--timeout must be 10..=3600 seconds, not `{v}`")),
-                    };
-                }
-                other => {
+                "--timeout" => o.timeout = bench::timeout(&mut args)?,
+                _ => {
                     return Err(format!(
-                        "bench snapshot: unknown option `{other}`\n\n{}",
-                        crate::bench::USAGE
+                        "bench snapshot: {}\n\n{}",
+                        args.unknown(),
+                        bench::USAGE
                     ))
                 }
             }

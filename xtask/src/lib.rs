@@ -3,6 +3,7 @@
 //! images the same way.
 #![forbid(unsafe_code)]
 
+pub mod args;
 pub mod elf;
 pub mod gdb;
 pub mod guests;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use xtask::{elf::Elf, guests, images, pack, qemu, qmp::Qmp, ring, setup};
+use xtask::{args::Args, elf::Elf, guests, images, pack, qemu, qmp::Qmp, ring, setup};
 
 mod bench;
 mod bench_restart;
@@ -129,51 +129,18 @@ impl Opts {
 
     fn parse_with(args: &[String], log: bool) -> Result<Opts, String> {
         let mut o = Opts::default();
-        let mut it = args.iter().peekable();
-        while let Some(a) = it.next() {
-            let (flag, inline) = match a.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-                _ => (a.as_str(), None),
-            };
-            let mut value = |name: &str| -> Result<String, String> {
-                inline
-                    .clone()
-                    .or_else(|| it.next().cloned())
-                    .ok_or(format!("{name} needs a value"))
-            };
+        let mut args = Args::new(args);
+        while let Some(flag) = args.next_flag() {
             match flag {
-                "--platform" => o.platform = value("--platform")?,
-                "--gic" => {
-                    let v = value("--gic")?;
-                    o.gic = v
-                        .parse()
-                        .map_err(|_| format!("--gic must be 2 or 3, not `{v}`"))?;
-                }
-                "--smp" => {
-                    let v = value("--smp")?;
-                    o.smp = v
-                        .parse()
-                        .map_err(|_| format!("--smp must be a number, not `{v}`"))?;
-                }
-                "--mem" | "-m" => o.mem = value("--mem")?,
-                "--config" => o.config = Some(PathBuf::from(value("--config")?)),
-                "--timeout" if log => {
-                    let v = value("--timeout")?;
-                    o.timeout = v
-                        .parse()
-                        .map_err(|_| format!("--timeout must be seconds, not `{v}`"))?;
-                }
-                "--attach" if log => {
-                    let sock = match inline {
-                        Some(v) => Some(PathBuf::from(v)),
-                        None => it.next_if(|n| !n.starts_with('-')).map(PathBuf::from),
-                    };
-                    o.attach = Some(sock);
-                }
-                "--" => {
-                    o.extra = it.by_ref().cloned().collect();
-                }
-                other => return Err(format!("unknown option `{other}` (see `cargo xtask help`)")),
+                "--platform" => o.platform = args.value()?,
+                "--gic" => o.gic = args.parse("2 or 3")?,
+                "--smp" => o.smp = args.parse("a number")?,
+                "--mem" | "-m" => o.mem = args.value()?,
+                "--config" => o.config = Some(PathBuf::from(args.value()?)),
+                "--timeout" if log => o.timeout = args.parse("seconds")?,
+                "--attach" if log => o.attach = Some(args.optional_value().map(PathBuf::from)),
+                "--" => o.extra = args.rest(),
+                _ => return Err(format!("{} (see `cargo xtask help`)", args.unknown())),
             }
         }
         images::platform(&o.platform)?;
@@ -255,34 +222,14 @@ impl Opts {
 fn linux_native(rest: &[String]) -> Result<(), String> {
     let mut n = xtask::linux::NativeLinux::default();
     let mut print_only = false;
-    let mut it = rest.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or(format!("{name} needs a value"))
-        };
+    let mut args = Args::new(rest);
+    while let Some(flag) = args.next_flag() {
         match flag {
-            "--smp" => {
-                let v = value("--smp")?;
-                n.smp = v
-                    .parse()
-                    .map_err(|_| format!("--smp must be a number, not `{v}`"))?;
-            }
-            "--mem" | "-m" => n.mem = value("--mem")?,
-            "--gic" => {
-                let v = value("--gic")?;
-                n.gic = v
-                    .parse()
-                    .map_err(|_| format!("--gic must be 2 or 3, not `{v}`"))?;
-            }
+            "--smp" => n.smp = args.parse("a number")?,
+            "--mem" | "-m" => n.mem = args.value()?,
+            "--gic" => n.gic = args.parse("2 or 3")?,
             "--append" => {
-                let v = value("--append")?;
+                let v = args.value()?;
                 if !n.append.is_empty() {
                     n.append.push(' ');
                 }
@@ -290,11 +237,12 @@ fn linux_native(rest: &[String]) -> Result<(), String> {
             }
             "--icount" => n.icount = true,
             "--print" => print_only = true,
-            "--" => n.extra = it.by_ref().cloned().collect(),
-            other => {
+            "--" => n.extra = args.rest(),
+            _ => {
                 return Err(format!(
-                    "unknown option `{other}` (usage: cargo xtask linux-native [--smp N] \
-                     [--mem SIZE] [--gic 2|3] [--append ARGS] [--icount] [--print] [-- QEMU ARGS])"
+                    "{} (usage: cargo xtask linux-native [--smp N] [--mem SIZE] [--gic 2|3] \
+                     [--append ARGS] [--icount] [--print] [-- QEMU ARGS])",
+                    args.unknown()
                 ))
             }
         }
