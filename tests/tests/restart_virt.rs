@@ -362,22 +362,23 @@ fn a_corrupt_slot_fails_verify_and_its_restore_restarts_the_partition() -> Resul
     }
 
     // One byte in the middle of memory region 0's section: its offset and
-    // length are in table entry 5 (2 vCPUs: vcpu, gic-cpu, vcpu, gic-cpu,
-    // distributor, memory), at 96 + 16 (one region) + 32 * 5.
+    // length are in table entry 6 (2 vCPUs: vcpu, gic-cpu, vcpu, gic-cpu,
+    // distributor, the console's device state, memory), at 96 + 16 (one
+    // region) + 32 * 6.
     let mut g = gdb("reading the slot")?;
-    let header = g.read(slot, 320)?;
+    let header = g.read(slot, 512)?;
     if header.get(..8) != Some(&b"BKSNAP01"[..]) || header.get(8..12) != Some(&[2, 0, 0, 0][..]) {
         return Err(q.failure(format!(
             "no version 2 snapshot at {slot:#x}: {:02x?}",
             header.get(..16)
         )));
     }
-    let entry = 96 + 16 + 32 * 5;
+    let entry = 96 + 16 + 32 * 6;
     let (offset, length) = match (le64(&header, entry + 8), le64(&header, entry + 16)) {
         (Some(o), Some(l)) if header.get(entry..entry + 2) == Some(&[5, 0][..]) => (o, l),
         _ => {
             return Err(q.failure(format!(
-                "table entry 5 is not memory region 0: {header:02x?}"
+                "table entry 6 is not memory region 0: {header:02x?}"
             )))
         }
     };

@@ -655,10 +655,7 @@ fn bulkhead_call(p: &mut Partition, frame: &mut TrapFrame) -> Outcome {
         | Hypercall::PartitionName { .. }
         | Hypercall::Manage { .. } => {
             if p.manager {
-                return Outcome::Manage(
-                    [frame.x[0], frame.x[1], frame.x[2], frame.x[3]],
-                    Via::Hvc,
-                );
+                return Outcome::Manage([frame.x[0], frame.x[1], frame.x[2], frame.x[3]], Via::Hvc);
             } else {
                 println!(
                     "partition {} ({}): management hypercall {:#x} refused: not the manager partition",

@@ -31,12 +31,14 @@ use crate::arch::{cpu, TrapFrame};
 use crate::partition::{Partition, Pending, State};
 use crate::{println, vcpu};
 use alloc::vec::Vec;
+use bulkhead_core::mgmt::doorbell::Doorbell;
 use bulkhead_core::snapshot::{
-    restored_cntvoff, GicCpuState, MemoryRegion, Snapshot, SnapshotError, SnapshotInfo,
-    SnapshotWriter, Summary, VcpuState,
+    restored_cntvoff, GicCpuState, MemoryRegion, SectionKind, Snapshot, SnapshotError,
+    SnapshotInfo, SnapshotWriter, Summary, VcpuState,
 };
 use bulkhead_core::supervisor::{Decision, Event};
 use bulkhead_core::vgic::{Vgic, VgicState};
+use bulkhead_core::vpl011::VirtPl011;
 
 /// Starts a snapshot or restore of `p` (partition locked).
 pub fn request(p: &mut Partition, op: Pending) -> Result<(), SnapshotError> {
@@ -352,6 +354,7 @@ fn write_slot(p: &mut Partition, slot: u8) -> Result<usize, SnapshotError> {
     let generation = p.sup.generation().0;
     let blob = p.vgic.save().encode();
     let held: Vec<_> = p.held.clone();
+    let devices = device_states(p);
     let mem: Vec<(u64, u64)> = p.boot.scrub.iter().map(|r| (r.base.0, r.size)).collect();
     let bytes = slot_bytes(p, slot).ok_or(SnapshotError::BadHeader("no such slot"))?;
     let info = SnapshotInfo {
@@ -360,7 +363,7 @@ fn write_slot(p: &mut Partition, slot: u8) -> Result<usize, SnapshotError> {
         counter_at_save,
         counter_freq: cpu::counter_hz() as u32,
         vcpus: held.len() as u16,
-        devices: 0,
+        devices: devices.len() as u16,
         regions: &regions,
     };
     let mut w = SnapshotWriter::with_crc(bytes, &info, crc::crc32c)?;
@@ -373,6 +376,9 @@ fn write_slot(p: &mut Partition, slot: u8) -> Result<usize, SnapshotError> {
         w.write_gic_cpu(v as u16, &g)?;
     }
     w.write_distributor(&blob)?;
+    for (i, d) in devices.iter().enumerate() {
+        w.write_device(i as u16, d)?;
+    }
     for (i, (base, size)) in mem.iter().enumerate() {
         // SAFETY: the partition's own memory; its vCPUs are held, so it
         // does not change while it is copied.
@@ -428,7 +434,63 @@ fn parse_state(p: &Partition, slot: u8) -> Result<Snapshot<'static>, SnapshotErr
         p.held.len() as u16,
         cpu::counter_hz() as u32,
     )?;
+    restored_devices(p, &snap)?;
     Ok(snap)
+}
+
+/// The emulated devices' states, in their snapshot order: the console's
+/// UART (if the partition has one), then the manager's doorbell.
+fn device_states(p: &Partition) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    if let Some(c) = &p.console {
+        let mut b = Vec::new();
+        c.uart.save(&mut b);
+        out.push(b);
+    }
+    if let Some(d) = &p.doorbell {
+        let mut b = Vec::new();
+        d.save(&mut b);
+        out.push(b);
+    }
+    out
+}
+
+/// The emulated devices of `snap`, decoded, for `p`: as many as it has
+/// and each one valid, else the snapshot is refused before anything
+/// changes.
+fn restored_devices(
+    p: &Partition,
+    snap: &Snapshot<'_>,
+) -> Result<(Option<VirtPl011>, Option<Doorbell>), SnapshotError> {
+    let want = u16::from(p.console.is_some()) + u16::from(p.doorbell.is_some());
+    if snap.device_count() != want {
+        return Err(SnapshotError::Mismatch(
+            "its emulated devices (console, doorbell) are not this partition's",
+        ));
+    }
+    let state = |index: u16, error| SnapshotError::State {
+        kind: SectionKind::Device,
+        index,
+        error,
+    };
+    let blob = |index: u16| {
+        snap.device(index)
+            .ok_or(SnapshotError::BadHeader("device section"))
+    };
+    let mut next = 0u16;
+    let uart = match p.console {
+        Some(_) => {
+            let u = VirtPl011::restore(blob(next)?).map_err(|e| state(next, e))?;
+            next += 1;
+            Some(u)
+        }
+        None => None,
+    };
+    let doorbell = match p.doorbell {
+        Some(_) => Some(Doorbell::restore(blob(next)?).map_err(|e| state(next, e))?),
+        None => None,
+    };
+    Ok((uart, doorbell))
 }
 
 /// What the management `restore` checks before it pauses anything: the
@@ -499,8 +561,20 @@ fn read_slot(p: &mut Partition, slot: u8) -> Result<usize, Failure> {
         }
     }
     p.vgic = vgic;
+    let (uart, doorbell) = restored_devices(p, &snap)?;
+    if let (Some(c), Some(u)) = (p.console.as_mut(), uart) {
+        c.uart = u;
+        c.refill();
+    }
+    if let Some(d) = doorbell {
+        p.doorbell = Some(d);
+    }
     p.restore_counter = Some(snap.counter_at_save());
-    let fx = p.vgic.hw_state();
+    let mut fx = p.vgic.hw_state();
+    let level = p.console.as_ref().map(|c| c.uart.irq_pending());
+    if let (Some(level), Some(intid)) = (level, p.console_intid) {
+        fx.extend(p.vgic.set_level(intid, level));
+    }
     crate::virq::apply(p, &fx);
     Ok(snap.total_len())
 }

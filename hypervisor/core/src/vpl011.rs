@@ -6,6 +6,8 @@
 //! handed to the hypervisor byte by byte; input comes from a small FIFO the
 //! console fills when this partition has the keyboard.
 
+use crate::snapshot::bytes::{Dec, Enc};
+use crate::snapshot::StateError;
 use alloc::collections::VecDeque;
 
 const DR: u64 = 0x000;
@@ -133,9 +135,109 @@ impl VirtPl011 {
     }
 }
 
+/// The emulated UART's state in a snapshot (`save`/`restore`), version 1:
+/// `u16` version, CR, LCR_H, IBRD, FBRD, IFLS, IMSC as `u32`s, the number
+/// of received bytes the guest has not read yet (`u8`, at most the FIFO's
+/// 64) and those bytes.
+impl VirtPl011 {
+    pub const STATE_VERSION: u16 = 1;
+
+    pub fn save(&self, out: &mut alloc::vec::Vec<u8>) {
+        let mut e = Enc(out);
+        e.u16(Self::STATE_VERSION);
+        for v in [
+            self.cr, self.lcr_h, self.ibrd, self.fbrd, self.ifls, self.imsc,
+        ] {
+            e.u32(v);
+        }
+        let n = self.rx.len().min(RX_FIFO);
+        e.u8(n as u8);
+        for &b in self.rx.iter().take(n) {
+            e.u8(b);
+        }
+    }
+
+    /// Refuses another version, a register value the guest could not have
+    /// written, more than 64 received bytes, and short or long input.
+    pub fn restore(bytes: &[u8]) -> Result<Self, StateError> {
+        let mut d = Dec::new(bytes);
+        d.version(Self::STATE_VERSION)?;
+        let mut regs = [0u32; 6];
+        for r in regs.iter_mut() {
+            *r = d.u32()?;
+        }
+        let [cr, lcr_h, ibrd, fbrd, ifls, imsc] = regs;
+        if cr > 0xFFFF
+            || lcr_h > 0xFF
+            || ibrd > 0xFFFF
+            || fbrd > 0x3F
+            || ifls > 0x3F
+            || imsc > 0x7FF
+        {
+            return Err(StateError::Invalid("UART register value"));
+        }
+        let n = usize::from(d.u8()?);
+        if n > RX_FIFO {
+            return Err(StateError::Invalid("UART receive FIFO length"));
+        }
+        let mut rx = VecDeque::with_capacity(n);
+        for _ in 0..n {
+            rx.push_back(d.u8()?);
+        }
+        d.end()?;
+        Ok(VirtPl011 {
+            cr,
+            lcr_h,
+            ibrd,
+            fbrd,
+            ifls,
+            imsc,
+            rx,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_round_trips_and_bad_input_is_refused() {
+        let mut u = VirtPl011::default();
+        u.write(IMSC, INT_RX | INT_TX);
+        u.write(LCR_H, 0x70);
+        u.write(IBRD, 13);
+        for b in *b"ls\r" {
+            u.push_input(b);
+        }
+        let mut blob = alloc::vec::Vec::new();
+        u.save(&mut blob);
+        assert_eq!(blob.len(), 2 + 24 + 1 + 3);
+        let back = VirtPl011::restore(&blob).unwrap();
+        assert_eq!(back, u);
+        assert!(back.irq_pending());
+        for cut in 0..blob.len() {
+            assert!(VirtPl011::restore(&blob[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut long = blob.clone();
+        long.push(0);
+        assert!(VirtPl011::restore(&long).is_err());
+        let mut bad = blob.clone();
+        bad[0] = 2;
+        assert!(VirtPl011::restore(&bad).is_err());
+        let mut bad = blob.clone();
+        bad[2 + 20..2 + 24].copy_from_slice(&0x800u32.to_le_bytes());
+        assert_eq!(
+            VirtPl011::restore(&bad),
+            Err(StateError::Invalid("UART register value"))
+        );
+        let mut bad = blob;
+        bad[26] = 65;
+        assert!(VirtPl011::restore(&bad).is_err());
+        let mut empty = alloc::vec::Vec::new();
+        VirtPl011::default().save(&mut empty);
+        assert_eq!(VirtPl011::restore(&empty).unwrap(), VirtPl011::default());
+    }
 
     #[test]
     fn output_and_flags() {

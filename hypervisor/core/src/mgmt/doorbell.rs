@@ -28,6 +28,9 @@
 //! once must take turns (the shipped `bulkhead-mgmt` program holds an
 //! advisory lock on `/dev/mem` around each call).
 
+use crate::snapshot::bytes::{Dec, Enc};
+use crate::snapshot::StateError;
+
 /// Guest-physical address of the doorbell page in the manager partition:
 /// 32 GiB minus 4 KiB, above the RAM and devices of the boards Bulkhead
 /// knows (validation refuses a manager whose memory or devices cover it).
@@ -124,9 +127,53 @@ impl Doorbell {
     }
 }
 
+/// The doorbell's registers in a snapshot, version 1: `u16` version, X0-X3
+/// and the call count as `u64`s.
+impl Doorbell {
+    pub const STATE_VERSION: u16 = 1;
+
+    pub fn save(&self, out: &mut alloc::vec::Vec<u8>) {
+        let mut e = Enc(out);
+        e.u16(Self::STATE_VERSION);
+        for v in self.x {
+            e.u64(v);
+        }
+        e.u64(self.calls);
+    }
+
+    pub fn restore(bytes: &[u8]) -> Result<Self, StateError> {
+        let mut d = Dec::new(bytes);
+        d.version(Self::STATE_VERSION)?;
+        let mut x = [0u64; 4];
+        for r in x.iter_mut() {
+            *r = d.u64()?;
+        }
+        let calls = d.u64()?;
+        d.end()?;
+        Ok(Doorbell { x, calls })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_round_trips() {
+        let d = Doorbell {
+            x: [1, 2, 3, u64::MAX],
+            calls: 9,
+        };
+        let mut blob = alloc::vec::Vec::new();
+        d.save(&mut blob);
+        assert_eq!(blob.len(), 42);
+        assert_eq!(Doorbell::restore(&blob), Ok(d));
+        for cut in 0..blob.len() {
+            assert!(Doorbell::restore(&blob[..cut]).is_err());
+        }
+        blob.push(0);
+        assert!(Doorbell::restore(&blob).is_err());
+    }
 
     #[test]
     fn magic_reads_whole_and_in_halves() {

@@ -16,7 +16,7 @@
 //! registers belong to the hardware, not to the hypervisor), physical
 //! interrupts in flight, anything outside the partition's memory regions.
 
-mod bytes;
+pub(crate) mod bytes;
 mod error;
 mod gic_cpu;
 pub mod hash;
