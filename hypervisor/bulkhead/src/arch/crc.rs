@@ -23,6 +23,7 @@
 //! portable `bulkhead_core::snapshot::hash` functions, which give the same
 //! values.
 
+use super::block64::{load64, loop64, store64, store64_clean};
 use super::probed::Probed;
 use aarch64_cpu::registers::{Readable, ID_AA64ISAR0_EL1};
 use bulkhead_core::snapshot::hash as portable;
@@ -34,22 +35,12 @@ static CHOICE: Probed = Probed::new();
 /// Bytes per turn of every loop.
 const BLOCK: usize = 64;
 
-/// The four `ldp` of a turn: 64 bytes from `{s}` into `{a}`..`{h}`.
-macro_rules! load64 {
-    () => {
-        concat!(
-            "ldp {a}, {b}, [{s}], #16\n",
-            "ldp {c2}, {d}, [{s}], #16\n",
-            "ldp {e}, {f}, [{s}], #16\n",
-            "ldp {g}, {h}, [{s}], #16\n",
-        )
-    };
-}
-
-/// The eight `crc32cx` of a turn: `{a}`..`{h}` into `{x}`.
+/// The eight `crc32cx` of a turn: `{a}`..`{h}` into `{x}` (after the
+/// directive that lets the assembler take them; it emits no instruction).
 macro_rules! crc64 {
     () => {
         concat!(
+            ".arch_extension crc\n",
             "crc32cx {x:w}, {x:w}, {a}\n",
             "crc32cx {x:w}, {x:w}, {b}\n",
             "crc32cx {x:w}, {x:w}, {c2}\n",
@@ -58,58 +49,6 @@ macro_rules! crc64 {
             "crc32cx {x:w}, {x:w}, {f}\n",
             "crc32cx {x:w}, {x:w}, {g}\n",
             "crc32cx {x:w}, {x:w}, {h}\n",
-        )
-    };
-}
-
-/// The four `stp` of a turn: `{a}`..`{h}` to `{t}`, which moves on.
-macro_rules! store64 {
-    () => {
-        concat!(
-            "stp {a}, {b}, [{t}], #16\n",
-            "stp {c2}, {d}, [{t}], #16\n",
-            "stp {e}, {f}, [{t}], #16\n",
-            "stp {g}, {h}, [{t}], #16\n",
-        )
-    };
-}
-
-/// The four `stp` to `{t}`, a `dc cvac` of the (64-byte aligned) block,
-/// and `{t}` moves on.
-macro_rules! store64_clean {
-    () => {
-        concat!(
-            "stp {a}, {b}, [{t}]\n",
-            "stp {c2}, {d}, [{t}, #16]\n",
-            "stp {e}, {f}, [{t}, #32]\n",
-            "stp {g}, {h}, [{t}, #48]\n",
-            "dc cvac, {t}\n",
-            "add {t}, {t}, #64\n",
-        )
-    };
-}
-
-/// One `asm!` loop of `{n}` (non-zero) turns of `$body`, with the eight
-/// block registers as scratch and the caller's operands (`{s}`, `{n}`, and
-/// `{t}`, `{x}` as the body uses them). General registers only, no stack.
-macro_rules! loop64 {
-    ($body:expr, $($operands:tt)*) => {
-        asm!(
-            ".arch_extension crc",
-            "1:",
-            $body,
-            "subs {n}, {n}, #1",
-            "b.ne 1b",
-            $($operands)*
-            a = out(reg) _,
-            b = out(reg) _,
-            c2 = out(reg) _,
-            d = out(reg) _,
-            e = out(reg) _,
-            f = out(reg) _,
-            g = out(reg) _,
-            h = out(reg) _,
-            options(nostack)
         )
     };
 }

@@ -25,6 +25,7 @@
 //! The final `dsb sy` waits for every clean to complete before the caller
 //! lets a vCPU start.
 
+use super::block64::{load64_offsets, loop64, store64_clean};
 use super::cache;
 use core::arch::asm;
 
@@ -161,32 +162,11 @@ unsafe fn copy_blocks(dst: usize, src: usize, blocks: usize) {
     // `dst` (both inside the caller's buffers for `blocks` iterations), then
     // cleans the line holding `dst`; the registers it clobbers are declared.
     unsafe {
-        asm!(
-            "2:",
-            "ldp {a}, {b}, [{src}], #64",
-            "ldp {c}, {d}, [{src}, #-48]",
-            "ldp {e}, {f}, [{src}, #-32]",
-            "ldp {g}, {h}, [{src}, #-16]",
-            "stp {a}, {b}, [{dst}]",
-            "stp {c}, {d}, [{dst}, #16]",
-            "stp {e}, {f}, [{dst}, #32]",
-            "stp {g}, {h}, [{dst}, #48]",
-            "dc cvac, {dst}",
-            "add {dst}, {dst}, #64",
-            "subs {n}, {n}, #1",
-            "b.ne 2b",
-            dst = inout(reg) dst => _,
-            src = inout(reg) src => _,
+        loop64!(
+            concat!(load64_offsets!(), store64_clean!()),
+            t = inout(reg) dst => _,
+            s = inout(reg) src => _,
             n = inout(reg) blocks => _,
-            a = out(reg) _,
-            b = out(reg) _,
-            c = out(reg) _,
-            d = out(reg) _,
-            e = out(reg) _,
-            f = out(reg) _,
-            g = out(reg) _,
-            h = out(reg) _,
-            options(nostack)
         );
     }
 }

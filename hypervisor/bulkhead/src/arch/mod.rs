@@ -1,6 +1,7 @@
 //! Everything that is aarch64 assembly or a system register lives under
 //! here; the rest of the hypervisor calls these small, named functions.
 
+mod block64;
 pub mod cache;
 pub mod cpu;
 pub mod crc;
