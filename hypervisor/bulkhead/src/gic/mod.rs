@@ -94,6 +94,15 @@ pub fn get() -> Option<&'static Gic> {
 }
 
 impl Gic {
+    /// The distributor, whose enable, pending, active and trigger bits
+    /// both versions program alike ([`regs::Gicd`]).
+    fn distributor(&self) -> &'static regs::Gicd {
+        match self {
+            Gic::V2(g) => g.gicd,
+            Gic::V3(g) => g.gicd,
+        }
+    }
+
     /// Sets up this core's interface (and redistributor). Every core.
     pub fn init_cpu(&self, core: usize) {
         match self {
@@ -136,16 +145,13 @@ impl Gic {
 
     pub fn set_spi_enabled(&self, intid: u32, enabled: bool) {
         match self {
-            Gic::V2(g) => g.set_enabled(intid, enabled),
+            Gic::V2(g) => g.gicd.set_enabled(intid, enabled),
             Gic::V3(g) => g.set_spi_enabled(intid, enabled),
         }
     }
 
     pub fn set_spi_edge(&self, intid: u32, edge: bool) {
-        match self {
-            Gic::V2(g) => g.set_edge(intid, edge),
-            Gic::V3(g) => g.set_edge(intid, edge),
-        }
+        self.distributor().set_edge(intid, edge);
     }
 
     pub fn route_spi(&self, intid: u32, core: usize) {
@@ -156,17 +162,11 @@ impl Gic {
     }
 
     pub fn set_spi_pending(&self, intid: u32, pending: bool) {
-        match self {
-            Gic::V2(g) => g.set_pending(intid, pending),
-            Gic::V3(g) => g.set_spi_pending(intid, pending),
-        }
+        self.distributor().set_pending(intid, pending);
     }
 
     pub fn set_spi_active(&self, intid: u32, active: bool) {
-        match self {
-            Gic::V2(g) => g.set_active(intid, active),
-            Gic::V3(g) => g.set_spi_active(intid, active),
-        }
+        self.distributor().set_active(intid, active);
     }
 
     /// Writes the virtual interface control register (ICH_HCR_EL2 /
@@ -232,7 +232,7 @@ impl Gic {
     /// core's banked copy).
     pub fn clear_ppi_active(&self, core: usize, intid: u32) {
         match self {
-            Gic::V2(g) => g.set_active(intid, false),
+            Gic::V2(g) => g.gicd.set_active(intid, false),
             Gic::V3(g) => g.clear_ppi_active(core, intid),
         }
     }
@@ -240,7 +240,7 @@ impl Gic {
     /// Enables or masks a PPI on logical core `core`.
     pub fn set_ppi_enabled(&self, core: usize, intid: u32, enabled: bool) {
         match self {
-            Gic::V2(g) => g.set_enabled(intid, enabled), // banked: only on the calling core
+            Gic::V2(g) => g.gicd.set_enabled(intid, enabled), // banked: only on the calling core
             Gic::V3(g) => g.set_ppi_enabled(core, intid, enabled),
         }
     }

@@ -2,6 +2,7 @@
 //! Only the registers Bulkhead itself programs are named; the guest's view
 //! of the distributor is emulated elsewhere (`bulkhead_core::vgic`).
 
+use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::register_structs;
 use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 
@@ -31,6 +32,49 @@ register_structs! {
         (0x6100 => pub irouter: [ReadWrite<u64>; 988]),
         (0x7fe0 => _r5),
         (0x8000 => @END),
+    }
+}
+
+/// The distributor's per-interrupt state, the same in both versions.
+impl Gicd {
+    /// Enables (GICD_ISENABLERn) or disables (GICD_ICENABLERn) `intid`.
+    pub fn set_enabled(&self, intid: u32, enabled: bool) {
+        set_or_clear(&self.isenabler, &self.icenabler, intid, enabled);
+    }
+
+    /// Makes `intid` pending (GICD_ISPENDRn) or not (GICD_ICPENDRn).
+    pub fn set_pending(&self, intid: u32, pending: bool) {
+        set_or_clear(&self.ispendr, &self.icpendr, intid, pending);
+    }
+
+    /// Makes `intid` active (GICD_ISACTIVERn) or not (GICD_ICACTIVERn).
+    pub fn set_active(&self, intid: u32, active: bool) {
+        set_or_clear(&self.isactiver, &self.icactiver, intid, active);
+    }
+
+    /// Makes `intid` edge-triggered or level-sensitive: bit 1 of its
+    /// two-bit field in GICD_ICFGRn, read, modified and written back.
+    pub fn set_edge(&self, intid: u32, edge: bool) {
+        let i = (intid / 16) as usize;
+        let shift = (intid % 16) * 2 + 1;
+        if let Some(r) = self.icfgr.get(i) {
+            let v = r.get();
+            r.set(if edge {
+                v | (1 << shift)
+            } else {
+                v & !(1 << shift)
+            });
+        }
+    }
+}
+
+/// Writes `intid`'s bit, alone, to its 32-bit register in `set` (`on`) or
+/// in `clear`: a write-1-to-set / write-1-to-clear pair of arrays with one
+/// bit per interrupt, in which zeros change nothing.
+fn set_or_clear(set: &[ReadWrite<u32>], clear: &[ReadWrite<u32>], intid: u32, on: bool) {
+    let regs = if on { set } else { clear };
+    if let Some(r) = regs.get((intid / 32) as usize) {
+        r.set(1 << (intid % 32));
     }
 }
 

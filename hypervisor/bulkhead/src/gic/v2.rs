@@ -14,7 +14,7 @@ const HYP_TIMER_PPI: u32 = 26;
 const TYPER_SECURITY_EXTN: u32 = 1 << 10;
 
 pub struct GicV2 {
-    gicd: &'static Gicd,
+    pub(super) gicd: &'static Gicd,
     gicc: &'static Gicc,
     gich: &'static Gich,
     /// Each logical core's CPU interface bit (GICD_ITARGETSR), learned on
@@ -119,47 +119,6 @@ impl GicV2 {
         }
     }
 
-    fn bit(intid: u32) -> (usize, u32) {
-        ((intid / 32) as usize, 1 << (intid % 32))
-    }
-
-    pub fn set_enabled(&self, intid: u32, enabled: bool) {
-        let (i, b) = Self::bit(intid);
-        let reg = if enabled {
-            self.gicd.isenabler.get(i)
-        } else {
-            self.gicd.icenabler.get(i)
-        };
-        if let Some(r) = reg {
-            r.set(b);
-        }
-    }
-
-    pub fn set_pending(&self, intid: u32, pending: bool) {
-        let (i, b) = Self::bit(intid);
-        let reg = if pending {
-            self.gicd.ispendr.get(i)
-        } else {
-            self.gicd.icpendr.get(i)
-        };
-        if let Some(r) = reg {
-            r.set(b);
-        }
-    }
-
-    pub fn set_edge(&self, intid: u32, edge: bool) {
-        let i = (intid / 16) as usize;
-        let shift = (intid % 16) * 2 + 1;
-        if let Some(r) = self.gicd.icfgr.get(i) {
-            let v = r.get();
-            r.set(if edge {
-                v | (1 << shift)
-            } else {
-                v & !(1 << shift)
-            });
-        }
-    }
-
     pub fn route(&self, intid: u32, core: usize) {
         let mask = self
             .targets
@@ -209,17 +168,5 @@ impl GicV2 {
         self.gich.vmcr.set(0);
         self.gich.apr.set(0);
         self.gich.hcr.set(1);
-    }
-
-    pub fn set_active(&self, intid: u32, active: bool) {
-        let (i, b) = Self::bit(intid);
-        let reg = if active {
-            self.gicd.isactiver.get(i)
-        } else {
-            self.gicd.icactiver.get(i)
-        };
-        if let Some(r) = reg {
-            r.set(b);
-        }
     }
 }

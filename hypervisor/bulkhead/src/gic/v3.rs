@@ -22,7 +22,7 @@ const HYP_TIMER_PPI: u32 = 26;
 const SPIN_LIMIT: u32 = 1_000_000;
 
 pub struct GicV3 {
-    gicd: &'static Gicd,
+    pub(super) gicd: &'static Gicd,
     /// RD_base of each logical core's redistributor.
     redist: Vec<usize>,
     /// MPIDR affinity of each logical core.
@@ -150,58 +150,11 @@ impl GicV3 {
         }
     }
 
-    fn bit(intid: u32) -> (usize, u32) {
-        ((intid / 32) as usize, 1 << (intid % 32))
-    }
-
+    /// Enables or disables an SPI and waits until the distributor has
+    /// applied it (GICD_CTLR.RWP).
     pub fn set_spi_enabled(&self, intid: u32, enabled: bool) {
-        let (i, b) = Self::bit(intid);
-        let reg = if enabled {
-            self.gicd.isenabler.get(i)
-        } else {
-            self.gicd.icenabler.get(i)
-        };
-        if let Some(r) = reg {
-            r.set(b);
-        }
+        self.gicd.set_enabled(intid, enabled);
         self.wait_rwp();
-    }
-
-    pub fn set_spi_pending(&self, intid: u32, pending: bool) {
-        let (i, b) = Self::bit(intid);
-        let reg = if pending {
-            self.gicd.ispendr.get(i)
-        } else {
-            self.gicd.icpendr.get(i)
-        };
-        if let Some(r) = reg {
-            r.set(b);
-        }
-    }
-
-    pub fn set_spi_active(&self, intid: u32, active: bool) {
-        let (i, b) = Self::bit(intid);
-        let reg = if active {
-            self.gicd.isactiver.get(i)
-        } else {
-            self.gicd.icactiver.get(i)
-        };
-        if let Some(r) = reg {
-            r.set(b);
-        }
-    }
-
-    pub fn set_edge(&self, intid: u32, edge: bool) {
-        let i = (intid / 16) as usize;
-        let shift = (intid % 16) * 2 + 1;
-        if let Some(r) = self.gicd.icfgr.get(i) {
-            let v = r.get();
-            r.set(if edge {
-                v | (1 << shift)
-            } else {
-                v & !(1 << shift)
-            });
-        }
     }
 
     pub fn route(&self, intid: u32, core: usize) {
