@@ -8,6 +8,7 @@
 //! `verify`, and its restore is refused.
 
 use bulkhead_tests::{config_stem, images, pack_into, Qemu, TestFailure, Virt, DEFAULT_LIMIT};
+use std::time::Duration;
 
 fn boot(config: &str) -> Result<Qemu, TestFailure> {
     let mut v = Virt::new(&images("qemu-virt")?.img);
@@ -36,8 +37,30 @@ fn mgmt(q: &mut Qemu, command: &str) -> Result<Vec<String>, TestFailure> {
     }
 }
 
+/// The number in the last `[name] heartbeat N` line so far.
 fn last_heartbeat(q: &Qemu, name: &str) -> u64 {
     q.last_number(&format!("[{name}] heartbeat ")).unwrap_or(0)
+}
+
+/// Waits for `name`'s `what` lines (`heartbeat`, `counter`) to count
+/// `more` past the last one so far: the partition still runs.
+fn goes_on(q: &Qemu, name: &str, what: &str, more: u64) -> Result<(), TestFailure> {
+    let prefix = format!("[{name}] {what} ");
+    let next = q.last_number(&prefix).unwrap_or(0) + more;
+    q.wait_for(format!("{prefix}{next}").as_str(), DEFAULT_LIMIT)?;
+    Ok(())
+}
+
+/// Runs `command`, which must be refused with an answer starting with
+/// `error`; `case` says what was asked in the failure.
+fn must_refuse(q: &mut Qemu, command: &str, error: &str, case: &str) -> Result<(), TestFailure> {
+    match mgmt(q, command) {
+        Err(e) if e.what.starts_with(error) => Ok(()),
+        other => Err(q.failure(format!(
+            "`{command}` {case} answered {:?}",
+            other.map_err(|e| e.what)
+        ))),
+    }
 }
 
 #[test]
@@ -110,11 +133,7 @@ fn restart_policies_watchdog_and_console_commands() -> Result<(), TestFailure> {
     }
 
     // Through all of it, the bystander's heartbeat goes on.
-    let before = last_heartbeat(&q, "bystander");
-    q.wait_for(
-        format!("[bystander] heartbeat {}", before + 5).as_str(),
-        DEFAULT_LIMIT,
-    )?;
+    goes_on(&q, "bystander", "heartbeat", 5)?;
     q.assert_no_failures()?;
     Ok(())
 }
@@ -153,9 +172,16 @@ fn linux_reboot_restarts_its_partition_only() -> Result<(), TestFailure> {
     Ok(())
 }
 
-/// The number in the last `[name] counter N` line so far.
-fn last_counter(q: &Qemu, name: &str) -> u64 {
-    q.last_number(&format!("[{name}] counter ")).unwrap_or(0)
+/// N in a `[counter] counter N` line.
+fn count_in(text: &str) -> Option<u64> {
+    let (_, n) = text.rsplit_once("[counter] counter ")?;
+    n.trim().parse().ok()
+}
+
+/// N in the first `[counter] counter N` line after `at`.
+fn count_after(q: &Qemu, at: Duration) -> Result<Option<u64>, TestFailure> {
+    let line = q.wait_for_after(at, "[counter] counter ", DEFAULT_LIMIT)?;
+    Ok(count_in(&line.text))
 }
 
 #[test]
@@ -185,12 +211,7 @@ fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), Tes
         .iter()
         .filter(|l| l.at <= done.at)
         .rev()
-        .find_map(|l| {
-            l.text
-                .split("[counter] counter ")
-                .nth(1)
-                .and_then(|n| n.trim().parse::<u64>().ok())
-        })
+        .find_map(|l| count_in(&l.text))
         .unwrap_or(0);
     // Let it run well past that, then restore.
     q.wait_for(
@@ -199,12 +220,7 @@ fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), Tes
     )?;
     q.send("restore counter 0\r")?;
     let restored = q.wait_for("partition 1 (counter): restore slot 0 done", DEFAULT_LIMIT)?;
-    let first_after = q
-        .wait_for_after(restored.at, "[counter] counter ", DEFAULT_LIMIT)?
-        .text
-        .split("[counter] counter ")
-        .nth(1)
-        .and_then(|n| n.trim().parse::<u64>().ok());
+    let first_after = count_after(&q, restored.at)?;
     match first_after {
         Some(n) if n <= at_snapshot + 2 => {}
         other => {
@@ -216,16 +232,8 @@ fn counter_restored_from_a_snapshot_continues_from_its_value() -> Result<(), Tes
     // A corrupt or missing slot is refused without stopping anything.
     q.send("restore counter 3\r")?;
     q.wait_for("error:", DEFAULT_LIMIT)?;
-    let now = last_counter(&q, "counter");
-    q.wait_for(
-        format!("[counter] counter {}", now + 3).as_str(),
-        DEFAULT_LIMIT,
-    )?;
-    let beat = last_heartbeat(&q, "bystander");
-    q.wait_for(
-        format!("[bystander] heartbeat {}", beat + 3).as_str(),
-        DEFAULT_LIMIT,
-    )?;
+    goes_on(&q, "counter", "counter", 3)?;
+    goes_on(&q, "bystander", "heartbeat", 3)?;
     if !q.matching("partition 0 (bystander): restarting").is_empty() {
         return Err(q.failure("a refused hypercall restarted partition 0".into()));
     }
@@ -253,11 +261,7 @@ fn linux_snapshot_then_change_then_restore_shows_the_earlier_state() -> Result<(
     q.send("cat /tmp/f; echo alive-$((40+2))\n")?;
     q.wait_for("[linux0] before-2", DEFAULT_LIMIT)?;
     q.wait_for("[linux0] alive-42", DEFAULT_LIMIT)?;
-    let beat = last_heartbeat(&q, "beat");
-    q.wait_for(
-        format!("[beat] heartbeat {}", beat + 3).as_str(),
-        DEFAULT_LIMIT,
-    )?;
+    goes_on(&q, "beat", "heartbeat", 3)?;
     q.assert_no_failures()?;
     Ok(())
 }
@@ -288,11 +292,7 @@ fn the_manager_restarts_a_partition_by_hypercall() -> Result<(), TestFailure> {
         return Err(q.failure(format!("status target after the restart: {status:?}")));
     }
     // The manager and the bystander were not touched.
-    let beat = last_heartbeat(&q, "bystander");
-    q.wait_for(
-        format!("[bystander] heartbeat {}", beat + 3).as_str(),
-        DEFAULT_LIMIT,
-    )?;
+    goes_on(&q, "bystander", "heartbeat", 3)?;
     for name in ["bystander", "boss"] {
         if !q
             .matching(format!("({name}): restarting").as_str())
@@ -388,18 +388,12 @@ fn a_corrupt_slot_fails_verify_and_its_restore_restarts_the_partition() -> Resul
     g.detach()?;
 
     // The strict check finds it without touching the partition.
-    match mgmt(&mut q, "verify counter 0") {
-        Err(e)
-            if e.what.starts_with(
-                "error: verify counter: corrupt slot: memory region 0: CRC-32C 0x",
-            ) => {}
-        other => {
-            return Err(q.failure(format!(
-                "`verify counter 0` of a corrupt slot answered {:?}",
-                other.map_err(|e| e.what)
-            )))
-        }
-    }
+    must_refuse(
+        &mut q,
+        "verify counter 0",
+        "error: verify counter: corrupt slot: memory region 0: CRC-32C 0x",
+        "of a corrupt slot",
+    )?;
     // The restore starts (header and state are good), finds the region
     // corrupt after copying it, and restarts the partition from its image.
     mgmt(&mut q, "restore counter 0")?;
@@ -423,12 +417,7 @@ fn a_corrupt_slot_fails_verify_and_its_restore_restarts_the_partition() -> Resul
         DEFAULT_LIMIT,
     )?;
     // A fresh boot counts from the start again.
-    let first = q
-        .wait_for_after(restarted.at, "[counter] counter ", DEFAULT_LIMIT)?
-        .text
-        .rsplit("[counter] counter ")
-        .next()
-        .and_then(|n| n.trim().parse::<u64>().ok());
+    let first = count_after(&q, restarted.at)?;
     if !matches!(first, Some(n) if n <= 2) {
         return Err(q.failure(format!(
             "after the restart the counter went on from {first:?}"
@@ -439,31 +428,18 @@ fn a_corrupt_slot_fails_verify_and_its_restore_restarts_the_partition() -> Resul
     let mut g = gdb("rewriting the version")?;
     g.write(slot + 8, &[1, 0, 0, 0])?;
     g.detach()?;
-    match mgmt(&mut q, "restore counter 0") {
-        Err(e)
-            if e.what
-                .starts_with("error: restore counter: version 1 slot: ") => {}
-        other => {
-            return Err(q.failure(format!(
-                "`restore counter 0` of a version 1 slot answered {:?}",
-                other.map_err(|e| e.what)
-            )))
-        }
-    }
-    let now = last_counter(&q, "counter");
-    q.wait_for(
-        format!("[counter] counter {}", now + 3).as_str(),
-        DEFAULT_LIMIT,
+    must_refuse(
+        &mut q,
+        "restore counter 0",
+        "error: restore counter: version 1 slot: ",
+        "of a version 1 slot",
     )?;
+    goes_on(&q, "counter", "counter", 3)?;
     if q.matching("partition 1 (counter): restarting").len() != 1 {
         return Err(q.failure("the counter was restarted more than once".into()));
     }
     // The bystander never noticed.
-    let beat = last_heartbeat(&q, "bystander");
-    q.wait_for(
-        format!("[bystander] heartbeat {}", beat + 3).as_str(),
-        DEFAULT_LIMIT,
-    )?;
+    goes_on(&q, "bystander", "heartbeat", 3)?;
     if !q.matching("partition 0 (bystander): restarting").is_empty() {
         return Err(q.failure("the bystander was restarted".into()));
     }
