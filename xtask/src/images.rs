@@ -122,6 +122,31 @@ pub fn build(name: &str, output: Output) -> Result<Built, String> {
     })
 }
 
+/// Builds `package` for `target` with `cargo build --release`, keeping
+/// cargo's output (shown if the build fails, naming `what`), and returns
+/// the path of its binary `bin`.
+pub fn cargo_release(
+    package: &str,
+    target: &str,
+    bin: &str,
+    what: &str,
+) -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["build", "-p", package, "--release", "--target", target])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "building {what} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(target_dir().join(target).join("release").join(bin))
+}
+
 /// Loads and re-checks images that are already on disk, from `dir` (which
 /// holds `bulkhead.elf` and `bulkhead.img`). The raw image must be exactly
 /// the one the ELF gives.

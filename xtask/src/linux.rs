@@ -14,7 +14,7 @@
 use crate::guests;
 use crate::images::workspace_root;
 use crate::initramfs::{self, ModuleFile, RootFs};
-use crate::qemu::{mem_mib, QEMU};
+use crate::qemu::{check_virt, virt_args, QEMU};
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -198,30 +198,12 @@ pub const LINUX_TARGET: &str = "aarch64-unknown-linux-musl";
 /// Builds `partitions/manager` (`bulkhead-mgmt`) as a static arm64 Linux
 /// program and returns its bytes.
 pub fn build_mgmt_tool() -> Result<Vec<u8>, String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(workspace_root())
-        .args([
-            "build",
-            "-p",
-            "bulkhead-mgmt",
-            "--release",
-            "--target",
-            LINUX_TARGET,
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "building bulkhead-mgmt for {LINUX_TARGET} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let path = crate::images::target_dir()
-        .join(LINUX_TARGET)
-        .join("release")
-        .join("bulkhead-mgmt");
+    let path = crate::images::cargo_release(
+        "bulkhead-mgmt",
+        LINUX_TARGET,
+        "bulkhead-mgmt",
+        &format!("bulkhead-mgmt for {LINUX_TARGET}"),
+    )?;
     let bytes = fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     // A static arm64 ELF executable: what the guest kernel can run.
     if bytes.get(..4) != Some(b"\x7fELF") || bytes.get(18..20) != Some(&[0xB7, 0x00][..]) {
@@ -403,29 +385,11 @@ impl Default for NativeLinux {
 
 impl NativeLinux {
     pub fn validate(&self) -> Result<(), String> {
-        if self.gic != 2 && self.gic != 3 {
-            return Err(format!("--gic must be 2 or 3, not {}", self.gic));
-        }
-        let max = if self.gic == 2 { 8 } else { 512 };
-        if self.smp == 0 || self.smp > max {
+        let m = check_virt(self.gic, self.smp, &self.mem)?;
+        if m < 64 {
             return Err(format!(
-                "--smp must be 1..={max} with GICv{}, not {}",
-                self.gic, self.smp
+                "--mem {m} MiB is too small for Linux (64 MiB at least)"
             ));
-        }
-        match mem_mib(&self.mem) {
-            Some(m) if m >= 64 => {}
-            Some(m) => {
-                return Err(format!(
-                    "--mem {m} MiB is too small for Linux (64 MiB at least)"
-                ))
-            }
-            None => {
-                return Err(format!(
-                    "--mem `{}` is not a size QEMU takes (e.g. 512M, 1G, 2048)",
-                    self.mem
-                ))
-            }
         }
         if self.append.contains('\n') {
             return Err("--append must be one line".into());
@@ -445,23 +409,14 @@ impl NativeLinux {
 
     /// QEMU's arguments for these files.
     pub fn args(&self, l: &Linux) -> Vec<String> {
-        let mut a: Vec<String> = vec![
-            "-M".into(),
-            format!("virt,gic-version={}", self.gic),
-            "-cpu".into(),
-            "cortex-a72".into(),
-            "-smp".into(),
-            self.smp.to_string(),
-            "-m".into(),
-            self.mem.clone(),
-            "-nographic".into(),
-            "-kernel".into(),
-            l.kernel.display().to_string(),
+        let machine = format!("virt,gic-version={}", self.gic);
+        let mut a = virt_args(machine, self.smp, &self.mem, &l.kernel);
+        a.extend([
             "-initrd".into(),
             l.initramfs.display().to_string(),
             "-append".into(),
             self.cmdline(),
-        ];
+        ]);
         if self.icount {
             a.extend(["-icount".into(), "shift=0,sleep=off".into()]);
         }

@@ -12,7 +12,7 @@
 
 use crate::elf::Elf;
 use crate::image::raw_image;
-use crate::images::{target_dir, workspace_root, Built, GUEST_TARGET};
+use crate::images::{cargo_release, target_dir, Built, GUEST_TARGET};
 use crate::qemu::{mem_mib, Virt, QEMU};
 use bulkhead_bundle::{BundleBuilder, Kind};
 use bulkhead_config::{Boot, Console, Constraints, PartitionConfig, RawSystem, SystemConfig};
@@ -100,30 +100,7 @@ fn serial_args(extra: &[String]) -> Vec<String> {
 pub fn build_guest() -> Result<PathBuf, String> {
     // Two tests packing at once must not truncate each other's guest.bin.
     let _lock = crate::images::build_lock()?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(workspace_root())
-        .args([
-            "build",
-            "-p",
-            "bulkhead-guest",
-            "--release",
-            "--target",
-            GUEST_TARGET,
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "building the test guest failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let elf_path = target_dir()
-        .join(GUEST_TARGET)
-        .join("release")
-        .join("guest");
+    let elf_path = cargo_release("bulkhead-guest", GUEST_TARGET, "guest", "the test guest")?;
     let bytes =
         fs::read(&elf_path).map_err(|e| format!("cannot read {}: {e}", elf_path.display()))?;
     let elf = Elf::parse(&bytes).map_err(|e| format!("{}: {e}", elf_path.display()))?;

@@ -32,40 +32,12 @@ impl Virt {
     }
 
     pub fn validate(&self) -> Result<(), String> {
-        if self.gic != 2 && self.gic != 3 {
-            return Err(format!("--gic must be 2 or 3, not {}", self.gic));
-        }
-        // GICv2 has eight CPU interfaces; QEMU's virt takes up to 512 cores with GICv3.
-        let max = if self.gic == 2 { 8 } else { 512 };
-        if self.smp == 0 || self.smp > max {
-            return Err(format!(
-                "--smp must be 1..={max} with GICv{}, not {}",
-                self.gic, self.smp
-            ));
-        }
-        if mem_mib(&self.mem).is_none() {
-            return Err(format!(
-                "--mem `{}` is not a size QEMU takes (e.g. 512M, 1G, 2048)",
-                self.mem
-            ));
-        }
-        Ok(())
+        check_virt(self.gic, self.smp, &self.mem).map(|_| ())
     }
 
     pub fn args(&self) -> Vec<String> {
-        let mut a: Vec<String> = vec![
-            "-M".into(),
-            format!("virt,virtualization=on,gic-version={}", self.gic),
-            "-cpu".into(),
-            "cortex-a72".into(),
-            "-smp".into(),
-            self.smp.to_string(),
-            "-m".into(),
-            self.mem.clone(),
-            "-nographic".into(),
-            "-kernel".into(),
-            self.image.display().to_string(),
-        ];
+        let machine = format!("virt,virtualization=on,gic-version={}", self.gic);
+        let mut a = virt_args(machine, self.smp, &self.mem, &self.image);
         a.extend(self.extra.iter().cloned());
         a
     }
@@ -75,6 +47,40 @@ impl Virt {
         c.args(self.args());
         c
     }
+}
+
+/// Checks the `--gic`, `--smp` and `--mem` of a `virt` machine; returns
+/// its memory in MiB.
+pub fn check_virt(gic: u8, smp: u32, mem: &str) -> Result<u64, String> {
+    if gic != 2 && gic != 3 {
+        return Err(format!("--gic must be 2 or 3, not {gic}"));
+    }
+    // GICv2 has eight CPU interfaces; QEMU's virt takes up to 512 cores with GICv3.
+    let max = if gic == 2 { 8 } else { 512 };
+    if smp == 0 || smp > max {
+        return Err(format!("--smp must be 1..={max} with GICv{gic}, not {smp}"));
+    }
+    mem_mib(mem)
+        .ok_or_else(|| format!("--mem `{mem}` is not a size QEMU takes (e.g. 512M, 1G, 2048)"))
+}
+
+/// The arguments of a `virt` machine (`machine`, as `-M` takes it) with
+/// `smp` Cortex-A72 cores and `mem` of memory, the console on stdio,
+/// booting `kernel`.
+pub fn virt_args(machine: String, smp: u32, mem: &str, kernel: &Path) -> Vec<String> {
+    vec![
+        "-M".into(),
+        machine,
+        "-cpu".into(),
+        "cortex-a72".into(),
+        "-smp".into(),
+        smp.to_string(),
+        "-m".into(),
+        mem.into(),
+        "-nographic".into(),
+        "-kernel".into(),
+        kernel.display().to_string(),
+    ]
 }
 
 /// QEMU's `raspi4b` board: the raw image (with its Image header) is loaded at
