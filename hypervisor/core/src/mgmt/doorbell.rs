@@ -69,8 +69,8 @@ pub enum Written {
 /// (0 for the low half or a 64-bit access, 32 for the high half).
 fn locate(offset: u64, size: u8) -> Option<(u64, u32)> {
     match size {
-        8 if offset % 8 == 0 => Some((offset, 0)),
-        4 if offset % 4 == 0 => Some((offset & !7, if offset % 8 == 4 { 32 } else { 0 })),
+        8 if offset.is_multiple_of(8) => Some((offset, 0)),
+        4 if offset.is_multiple_of(4) => Some((offset & !7, if offset % 8 == 4 { 32 } else { 0 })),
         _ => None,
     }
 }
