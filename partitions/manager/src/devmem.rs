@@ -71,7 +71,7 @@ fn reg_address(node: &Path) -> Option<u64> {
 
 impl Doorbell {
     pub fn open(address: u64) -> Result<Doorbell, String> {
-        if address % PAGE as u64 != 0 {
+        if !address.is_multiple_of(PAGE as u64) {
             return Err(format!("doorbell address {address:#x} is not page aligned"));
         }
         let file = OpenOptions::new()
