@@ -233,8 +233,5 @@ fn only_the_manager_has_the_doorbell() {
     assert_eq!(reg[0].size, Some(SIZE as usize));
     // The doorbell is not RAM and not a device the partition owns.
     let hw = bulkhead_core::dt::parse(&out.dtb).unwrap();
-    assert!(hw
-        .memory
-        .iter()
-        .all(|m| !m.contains(GUEST_BASE)));
+    assert!(hw.memory.iter().all(|m| !m.contains(GUEST_BASE)));
 }
