@@ -106,11 +106,7 @@ pub fn handle_sync(frame: &mut TrapFrame) {
                         *r = v;
                     }
                 }
-                Via::Doorbell => {
-                    if let Some(d) = p.doorbell.as_mut() {
-                        d.complete(results);
-                    }
-                }
+                Via::Doorbell => p.doorbell.complete(results),
             }
             // The call may have stopped, restarted or paused this very
             // partition: leave as its state now says.
@@ -352,7 +348,7 @@ fn doorbell_mmio(
     ipa: bulkhead_core::addr::GuestPhysAddr,
 ) -> Option<Outcome> {
     use bulkhead_core::mgmt::doorbell::{Written, GUEST_BASE, SIZE};
-    if p.doorbell.is_none() || !(GUEST_BASE..GUEST_BASE + SIZE).contains(&ipa.0) {
+    if !p.manager || !(GUEST_BASE..GUEST_BASE + SIZE).contains(&ipa.0) {
         return None;
     }
     let access = match mmio::decode(esr, ipa) {
@@ -368,7 +364,7 @@ fn doorbell_mmio(
     let offset = ipa.0 - GUEST_BASE;
     let reg = access.reg as usize;
     frame.elr = frame.elr.wrapping_add(4);
-    let d = p.doorbell.as_mut()?;
+    let d = &mut p.doorbell;
     if access.write {
         let value = access.store_value(frame.x.get(reg).copied().unwrap_or(0));
         if let Written::Call(x) = d.write(offset, access.size, value) {

@@ -108,16 +108,7 @@ pub fn manager_call(caller: usize, x: [u64; 4]) -> [u64; 4] {
             .ok()
             .and_then(|i| host.name(i))
             .unwrap_or("?");
-        let outcome = match HvcStatus::from_x0(results[0]) {
-            Some(HvcStatus::Ok) => "ok",
-            Some(HvcStatus::NotManager) => "refused: not the manager",
-            Some(HvcStatus::NoSuchPartition) => "no such partition",
-            Some(HvcStatus::Busy) => "busy",
-            Some(HvcStatus::NoSuchSlot) => "no such slot",
-            Some(HvcStatus::WrongState) => "wrong state",
-            Some(HvcStatus::Failed) => "failed",
-            Some(HvcStatus::NotSupported | HvcStatus::InvalidParameter) | None => "invalid",
-        };
+        let outcome = HvcStatus::from_x0(results[0]).map_or("invalid", HvcStatus::name);
         crate::println!(
             "partition {caller} ({me}): manager: {} {target} (#{index}) slot {slot}: {outcome}",
             op.name()

@@ -103,10 +103,11 @@ pub struct Partition {
     pub sup: bulkhead_core::supervisor::Supervisor,
     /// May use the management hypercalls.
     pub manager: bool,
-    /// The manager's management doorbell page
-    /// (`bulkhead_core::mgmt::doorbell`, at its `GUEST_BASE`); None for
-    /// every other partition, for which that address is unmapped.
-    pub doorbell: Option<bulkhead_core::mgmt::doorbell::Doorbell>,
+    /// The registers of the manager's doorbell page
+    /// (`bulkhead_core::mgmt::doorbell`, at its `GUEST_BASE`); used only
+    /// when `manager` is set: for every other partition that address is
+    /// unmapped like any other.
+    pub doorbell: bulkhead_core::mgmt::doorbell::Doorbell,
     /// The last snapshot or restore of this partition failed.
     pub last_op_failed: bool,
     /// The snapshot or restore waiting for the vCPUs to be held.
@@ -135,7 +136,7 @@ pub struct Partition {
 
 impl Partition {
     /// Back to the state of a fresh boot, for a restart: virtual GIC,
-    /// emulated console, linked PPIs, storm window.
+    /// emulated console, doorbell, linked PPIs, storm window.
     pub fn reset_runtime(&mut self) {
         if let Ok(v) = bulkhead_core::vgic::Vgic::new(self.boot.vgic.clone()) {
             self.vgic = v;
@@ -145,6 +146,7 @@ impl Partition {
             c.line = LineBuffer::new();
             c.pending.clear();
         }
+        self.doorbell = bulkhead_core::mgmt::doorbell::Doorbell::default();
         for w in self.ppi_want.iter_mut() {
             *w = 0;
         }

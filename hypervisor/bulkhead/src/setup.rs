@@ -387,9 +387,7 @@ fn build(
         sup,
         boot,
         manager: p.is_manager(),
-        doorbell: p
-            .is_manager()
-            .then(bulkhead_core::mgmt::doorbell::Doorbell::default),
+        doorbell: bulkhead_core::mgmt::doorbell::Doorbell::default(),
         last_op_failed: false,
         pending: None,
         restore_counter: None,

@@ -45,14 +45,7 @@ pub fn request(p: &mut Partition, op: Pending) -> Result<(), SnapshotError> {
     let slot = match op {
         Pending::Snapshot(s) | Pending::Restore(s) => s,
     };
-    let Some((_, _, slots)) = p.snapshots else {
-        return Err(SnapshotError::BadHeader(
-            "the partition has no snapshot slots",
-        ));
-    };
-    if slot >= slots {
-        return Err(SnapshotError::BadHeader("no such slot"));
-    }
+    slot_at(p, slot)?;
     if let Some(dev) = crate::devreset::blocker(&p.passthrough, &p.resets) {
         let what = match op {
             Pending::Snapshot(_) => "snapshot",
@@ -125,31 +118,35 @@ fn regions(p: &Partition) -> Vec<MemoryRegion> {
         .collect()
 }
 
-/// Slot `slot` for reading (partition locked).
-fn slot_ref(p: &Partition, slot: u8) -> Result<&'static [u8], SnapshotError> {
+/// Where slot `slot` of `p` lies: its address and length.
+fn slot_at(p: &Partition, slot: u8) -> Result<(usize, usize), SnapshotError> {
     let (area, size, slots) = p.snapshots.ok_or(SnapshotError::BadHeader(
         "the partition has no snapshot slots",
     ))?;
     if slot >= slots {
         return Err(SnapshotError::BadHeader("no such slot"));
     }
-    let at = area.base.0 + u64::from(slot) * size;
+    Ok((
+        (area.base.0 + u64::from(slot) * size) as usize,
+        size as usize,
+    ))
+}
+
+/// Slot `slot` for reading (partition locked).
+fn slot_ref(p: &Partition, slot: u8) -> Result<&'static [u8], SnapshotError> {
+    let (at, len) = slot_at(p, slot)?;
     // SAFETY: as in `slot_bytes`; only read here, under the partition's
     // lock, which the only writer (`write_slot`) also holds.
-    Ok(unsafe { core::slice::from_raw_parts(at as *const u8, size as usize) })
+    Ok(unsafe { core::slice::from_raw_parts(at as *const u8, len) })
 }
 
 fn slot_bytes(p: &Partition, slot: u8) -> Option<&'static mut [u8]> {
-    let (area, size, slots) = p.snapshots?;
-    if slot >= slots {
-        return None;
-    }
-    let at = area.base.0 + u64::from(slot) * size;
+    let (at, len) = slot_at(p, slot).ok()?;
     // SAFETY: the slot lies in the snapshot area the configuration reserved
     // for this partition (validated at boot, kept out of the frame
     // allocator and of every other partition), covered by the EL2 map; only
     // the core holding the partition's lock writes it.
-    Some(unsafe { core::slice::from_raw_parts_mut(at as *mut u8, size as usize) })
+    Some(unsafe { core::slice::from_raw_parts_mut(at as *mut u8, len) })
 }
 
 /// Why a snapshot or restore did not complete.
@@ -424,9 +421,16 @@ fn read(p: &mut Partition, slot: u8) -> Result<usize, Failure> {
     r
 }
 
+/// A slot whose header, tables and state sections have been checked, with
+/// its emulated devices decoded.
+struct Checked {
+    snap: Snapshot<'static>,
+    devices: Devices,
+}
+
 /// Parses slot `slot` of `p` and checks everything but its memory
 /// sections, and that it was taken of this partition.
-fn parse_state(p: &Partition, slot: u8) -> Result<Snapshot<'static>, SnapshotError> {
+fn parse_state(p: &Partition, slot: u8) -> Result<Checked, SnapshotError> {
     let snap = Snapshot::parse_state_with(slot_ref(p, slot)?, crc::crc32c)?;
     snap.check_fits(
         &p.name,
@@ -434,8 +438,15 @@ fn parse_state(p: &Partition, slot: u8) -> Result<Snapshot<'static>, SnapshotErr
         p.held.len() as u16,
         cpu::counter_hz() as u32,
     )?;
-    restored_devices(p, &snap)?;
-    Ok(snap)
+    let devices = restored_devices(p, &snap)?;
+    Ok(Checked { snap, devices })
+}
+
+/// The emulated devices' states of a snapshot: the console's UART (if the
+/// partition has one) and the manager's doorbell (if it is the manager).
+struct Devices {
+    uart: Option<VirtPl011>,
+    doorbell: Option<Doorbell>,
 }
 
 /// The emulated devices' states, in their snapshot order: the console's
@@ -447,9 +458,9 @@ fn device_states(p: &Partition) -> Vec<Vec<u8>> {
         c.uart.save(&mut b);
         out.push(b);
     }
-    if let Some(d) = &p.doorbell {
+    if p.manager {
         let mut b = Vec::new();
-        d.save(&mut b);
+        p.doorbell.save(&mut b);
         out.push(b);
     }
     out
@@ -458,11 +469,8 @@ fn device_states(p: &Partition) -> Vec<Vec<u8>> {
 /// The emulated devices of `snap`, decoded, for `p`: as many as it has
 /// and each one valid, else the snapshot is refused before anything
 /// changes.
-fn restored_devices(
-    p: &Partition,
-    snap: &Snapshot<'_>,
-) -> Result<(Option<VirtPl011>, Option<Doorbell>), SnapshotError> {
-    let want = u16::from(p.console.is_some()) + u16::from(p.doorbell.is_some());
+fn restored_devices(p: &Partition, snap: &Snapshot<'_>) -> Result<Devices, SnapshotError> {
+    let want = u16::from(p.console.is_some()) + u16::from(p.manager);
     if snap.device_count() != want {
         return Err(SnapshotError::Mismatch(
             "its emulated devices (console, doorbell) are not this partition's",
@@ -486,11 +494,11 @@ fn restored_devices(
         }
         None => None,
     };
-    let doorbell = match p.doorbell {
-        Some(_) => Some(Doorbell::restore(blob(next)?).map_err(|e| state(next, e))?),
-        None => None,
+    let doorbell = match p.manager {
+        true => Some(Doorbell::restore(blob(next)?).map_err(|e| state(next, e))?),
+        false => None,
     };
-    Ok((uart, doorbell))
+    Ok(Devices { uart, doorbell })
 }
 
 /// What the management `restore` checks before it pauses anything: the
@@ -507,7 +515,7 @@ pub fn check_restore(p: &Partition, slot: u8) -> Result<(), SnapshotError> {
 /// slot meanwhile).
 pub fn verify(p: &Partition, slot: u8) -> Result<Summary, SnapshotError> {
     let t0 = cpu::counter();
-    let r = parse_state(p, slot).and_then(|snap| {
+    let r = parse_state(p, slot).and_then(|Checked { snap, .. }| {
         snap.verify_memory()?;
         Ok(snap.summary())
     });
@@ -524,7 +532,7 @@ pub fn verify(p: &Partition, slot: u8) -> Result<Summary, SnapshotError> {
 }
 
 fn read_slot(p: &mut Partition, slot: u8) -> Result<usize, Failure> {
-    let snap = parse_state(p, slot)?;
+    let Checked { snap, devices } = parse_state(p, slot)?;
     let state = VgicState::decode(snap.distributor())
         .map_err(|_| SnapshotError::BadHeader("distributor state"))?;
     let vgic = Vgic::restore(p.boot.vgic.clone(), &state)
@@ -561,13 +569,12 @@ fn read_slot(p: &mut Partition, slot: u8) -> Result<usize, Failure> {
         }
     }
     p.vgic = vgic;
-    let (uart, doorbell) = restored_devices(p, &snap)?;
-    if let (Some(c), Some(u)) = (p.console.as_mut(), uart) {
+    if let (Some(c), Some(u)) = (p.console.as_mut(), devices.uart) {
         c.uart = u;
         c.refill();
     }
-    if let Some(d) = doorbell {
-        p.doorbell = Some(d);
+    if let Some(d) = devices.doorbell {
+        p.doorbell = d;
     }
     p.restore_counter = Some(snap.counter_at_save());
     let mut fx = p.vgic.hw_state();

@@ -322,3 +322,29 @@ fn partition_info_carries_the_operation_flags() {
     assert_eq!(PackedInfo::unpack(p.pack()), p);
     assert_eq!(p.pack() >> 56, 0);
 }
+
+#[test]
+fn state_and_reason_codes_have_the_supervisors_words() {
+    use bulkhead_core::mgmt::{reason_name, state_name};
+    assert_eq!(state_name(state_code::RUNNING), "running");
+    assert_eq!(state_name(state_code::HELD), "held");
+    assert_eq!(state_name(9), "unknown");
+    assert_eq!(reason_name(reason_code::NONE), "");
+    assert_eq!(
+        reason_name(reason_code::MANAGEMENT),
+        "stopped by management"
+    );
+    assert_eq!(reason_name(reason_code::STAGE_TWO), "stage-2 abort");
+    assert_eq!(reason_name(reason_code::WATCHDOG), "watchdog expiry");
+    assert_eq!(reason_name(reason_code::GUEST_RESET), "guest reset");
+    assert_eq!(reason_name(200), "unknown reason");
+    // What PARTITION_INFO packs for a stopped partition reads back as the
+    // supervisor's own reason.
+    let mut h = FakeHost::new();
+    h.control(1, Event::ManagementStop);
+    let mgr = h.manager;
+    let r = execute_hypercall(&mut h, mgr, [u64::from(PARTITION_INFO), 1, 0, 0]);
+    let info = PackedInfo::unpack(r[1]);
+    assert_eq!(state_name(info.state), "stopped");
+    assert_eq!(reason_name(info.reason), StopReason::Management.name());
+}

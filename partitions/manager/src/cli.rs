@@ -8,7 +8,7 @@ use bulkhead_core::mgmt::hypercall::{
     CALL_UID, MGMT_COMMAND, PARTITION_COUNT, PARTITION_INFO, PARTITION_NAME, REVISION, UID,
 };
 use bulkhead_core::mgmt::{
-    info_flags, op_code, parse_command, reason_code, state_code, Command, HvcStatus, Op,
+    info_flags, op_code, parse_command, reason_name, state_name, Command, HvcStatus, Op,
     PackedInfo, Target, HELP,
 };
 use std::fmt::Write as _;
@@ -48,31 +48,6 @@ pub struct Info {
     pub packed: PackedInfo,
     pub generation: u64,
     pub uptime_ms: u64,
-}
-
-pub fn state_name(code: u8) -> &'static str {
-    match code {
-        state_code::RUNNING => "running",
-        state_code::RESTARTING => "restarting",
-        state_code::STOPPED => "stopped",
-        state_code::HELD => "held",
-        _ => "unknown",
-    }
-}
-
-pub fn reason_name(code: u8) -> &'static str {
-    match code {
-        reason_code::NONE => "",
-        reason_code::SYSTEM_OFF => "system off",
-        reason_code::MANAGEMENT => "stopped by management",
-        reason_code::STAGE_TWO => "stage-2 abort",
-        reason_code::EXCEPTION_STORM => "exception storm",
-        reason_code::GUEST_PANIC => "guest panic",
-        reason_code::UNHANDLED => "unhandled exception",
-        reason_code::WATCHDOG => "watchdog expiry",
-        reason_code::GUEST_RESET => "guest reset",
-        _ => "unknown reason",
-    }
 }
 
 /// What a status code means, in words.

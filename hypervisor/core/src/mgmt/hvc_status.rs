@@ -31,6 +31,21 @@ impl HvcStatus {
         self as i64 as u64
     }
 
+    /// A few words for logs: `ok`, `not the manager`, `wrong state`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            HvcStatus::Ok => "ok",
+            HvcStatus::NotSupported => "not supported",
+            HvcStatus::InvalidParameter => "invalid parameter",
+            HvcStatus::NotManager => "not the manager",
+            HvcStatus::NoSuchPartition => "no such partition",
+            HvcStatus::Busy => "busy",
+            HvcStatus::NoSuchSlot => "no such slot",
+            HvcStatus::WrongState => "wrong state",
+            HvcStatus::Failed => "failed",
+        }
+    }
+
     pub fn from_x0(x0: u64) -> Option<Self> {
         use HvcStatus as S;
         [
@@ -68,6 +83,34 @@ pub mod reason_code {
     pub const UNHANDLED: u8 = 6;
     pub const WATCHDOG: u8 = 7;
     pub const GUEST_RESET: u8 = 8;
+}
+
+/// A state code in words, as `list` and `status` print it.
+pub fn state_name(code: u8) -> &'static str {
+    match code {
+        state_code::RUNNING => "running",
+        state_code::RESTARTING => "restarting",
+        state_code::STOPPED => "stopped",
+        state_code::HELD => "held",
+        _ => "unknown",
+    }
+}
+
+/// A reason code in words, as the supervisor names the reason (empty for
+/// none).
+pub fn reason_name(code: u8) -> &'static str {
+    match code {
+        reason_code::NONE => "",
+        reason_code::SYSTEM_OFF => StopReason::SystemOff.name(),
+        reason_code::MANAGEMENT => StopReason::Management.name(),
+        reason_code::STAGE_TWO => FaultKind::StageTwo.name(),
+        reason_code::EXCEPTION_STORM => FaultKind::ExceptionStorm.name(),
+        reason_code::GUEST_PANIC => FaultKind::GuestPanic { code: 0 }.name(),
+        reason_code::UNHANDLED => FaultKind::Unhandled.name(),
+        reason_code::WATCHDOG => Trigger::Watchdog.name(),
+        reason_code::GUEST_RESET => Trigger::GuestReset.name(),
+        _ => "unknown reason",
+    }
 }
 
 fn trigger_code(t: Trigger) -> u8 {

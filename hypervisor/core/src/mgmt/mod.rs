@@ -30,7 +30,9 @@ pub use command::{parse_command, Command, Op, ParseError, Target, LINE_MAX, MAX_
 pub use console::{ConsoleMux, EchoBytes, MuxAction, CTRL_A, PROMPT};
 pub use exec::{execute, execute_hypercall, perform, Host, Refusal};
 pub use help::HELP;
-pub use hvc_status::{info_flags, reason_code, state_code, HvcStatus, PackedInfo};
+pub use hvc_status::{
+    info_flags, reason_code, reason_name, state_code, state_name, HvcStatus, PackedInfo,
+};
 pub use hypercall::{decode_hypercall, op_code, Hypercall};
 pub use line_editor::{Edit, LineEditor};
 pub use name::{NameError, PartitionName, NAME_MAX};
