@@ -358,7 +358,7 @@ impl Qemu {
     /// past the run's time limit). Fails at once if a failure line comes
     /// first or QEMU exits. Lines are searched from the start of the console.
     pub fn wait_for(&self, pattern: impl Pattern, timeout: Duration) -> Result<Line, TestFailure> {
-        self.wait_matching(pattern, timeout, None)
+        self.wait_matching(pattern, timeout, None, true)
     }
 
     /// As [`Qemu::wait_for`], but only lines that arrived after `after`
@@ -370,7 +370,33 @@ impl Qemu {
         pattern: impl Pattern,
         timeout: Duration,
     ) -> Result<Line, TestFailure> {
-        self.wait_matching(pattern, timeout, Some(after))
+        self.wait_matching(pattern, timeout, Some(after), true)
+    }
+
+    /// The number in the first whole line after `after` that holds `prefix`
+    /// followed by digits (`"[counter] counter "`). Only finished lines
+    /// count: a half-printed `counter 2` may still become `counter 25`.
+    pub fn number_after(
+        &self,
+        after: Duration,
+        prefix: &str,
+        timeout: Duration,
+    ) -> Result<u64, TestFailure> {
+        let number = |text: &str| -> Option<u64> {
+            let (_, rest) = text.split_once(prefix)?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        };
+        let line = self.wait_matching(
+            pred("a finished line with that prefix and a number", |t| {
+                number(t).is_some()
+            }),
+            timeout,
+            Some(after),
+            false,
+        )?;
+        number(&line.text)
+            .ok_or_else(|| self.failure(format!("no number after `{prefix}` in `{}`", line.text)))
     }
 
     /// The number right after the last occurrence of `prefix` on the
@@ -388,12 +414,13 @@ impl Qemu {
         pattern: impl Pattern,
         timeout: Duration,
         after: Option<Duration>,
+        with_partial: bool,
     ) -> Result<Line, TestFailure> {
         let deadline = Instant::now() + timeout;
         let mut st = self.console.lock();
         loop {
             // An unfinished last line (a prompt) counts too.
-            let partial = (!st.partial.is_empty()).then(|| Line {
+            let partial = (with_partial && !st.partial.is_empty()).then(|| Line {
                 at: st.partial_at,
                 text: String::from_utf8_lossy(&st.partial)
                     .trim_end_matches('\r')
