@@ -1,5 +1,6 @@
-//! Passed-through devices reset when their partition is restored from a
-//! snapshot (`reset_on_restore`, checked by `bulkhead-config`).
+//! Resetting passed-through devices: when their partition is restored
+//! from a snapshot (`reset_on_restore`, checked by `bulkhead-config`), and
+//! when it is restarted or stopped (every device with a known method).
 //!
 //! A device's state lives in the hardware, so a snapshot cannot capture
 //! it; a partition may be snapshotted only when every device it owns is
@@ -11,6 +12,16 @@
 //! guest finds the device as after a reset, which its driver must cope
 //! with (the configuration says it does).
 //!
+//! On a restart (and when a partition stops), every device of the
+//! partition that has a known method is reset before its memory is
+//! scrubbed, whether or not `reset_on_restore` lists it: a device still
+//! doing DMA would write into the new incarnation's memory. All of the
+//! partition's SPIs lose their pending and active state in the physical
+//! GIC too; one left active (the guest had not finished with it) would
+//! otherwise never be signalled to the new incarnation. A device without
+//! a known method is left as it is, and the new kernel's driver meets it
+//! in whatever state the old one left.
+//!
 //! Methods (`bulkhead_config::ResetMethod`):
 //! - virtio-mmio: 0 written to the Status register (offset 0x070), which
 //!   resets the device behind the transport (virtio 1.x, 4.2.2: "Writing
@@ -21,6 +32,7 @@ use crate::println;
 use alloc::string::String;
 use alloc::vec::Vec;
 use bulkhead_config::{PartitionConfig, ResetMethod};
+use bulkhead_core::hw::Hardware;
 use bulkhead_core::vgic::Vgic;
 
 /// virtio-mmio registers used here.
@@ -32,11 +44,15 @@ const VIRTIO_MAGIC_VALUE: u32 = 0x7472_6976;
 /// Reads of Status after the reset before giving up on seeing 0.
 const RESET_POLLS: u32 = 1000;
 
-/// A device of a partition that is reset on restore.
+/// A passed-through device of a partition, as far as resetting it goes.
 #[derive(Clone, Debug)]
 pub struct DeviceReset {
     pub path: String,
-    pub method: ResetMethod,
+    /// How it is reset, if Bulkhead knows how.
+    pub method: Option<ResetMethod>,
+    /// Whether it is reset when the partition is restored from a snapshot
+    /// (`reset_on_restore`; the method is then known).
+    pub on_restore: bool,
     /// The machine-physical address of its registers (EL2 maps every
     /// device of the board as device memory).
     pub base: u64,
@@ -44,66 +60,100 @@ pub struct DeviceReset {
     pub spis: Vec<u32>,
 }
 
-/// The devices of `p` that its configuration resets on restore.
-pub fn of(p: &PartitionConfig) -> Vec<DeviceReset> {
+/// The passed-through devices of `p`, with their reset methods (found
+/// from their compatible strings in the board's tree `hw`).
+pub fn of(p: &PartitionConfig, hw: &Hardware) -> Vec<DeviceReset> {
     p.devices()
         .iter()
-        .filter_map(|d| {
-            Some(DeviceReset {
+        .map(|d| {
+            let known = hw
+                .device_by_path(&d.path)
+                .and_then(|dev| ResetMethod::for_compatible(&dev.compatible));
+            let base = d.regs.first().map(|r| r.base.0);
+            DeviceReset {
                 path: d.path.clone(),
-                method: d.reset_on_restore?,
-                base: d.regs.first()?.base.0,
+                // Without registers there is nothing to write to.
+                method: base.and(d.reset_on_restore.or(known)),
+                on_restore: d.reset_on_restore.is_some(),
+                base: base.unwrap_or(0),
                 spis: d
                     .interrupts
                     .iter()
                     .filter(|i| i.intid.is_spi())
                     .map(|i| i.intid.0)
                     .collect(),
-            })
+            }
         })
         .collect()
 }
 
-/// The first of `passthrough` (device paths) that `resets` does not
-/// reset: what keeps the partition from being snapshotted.
-pub fn blocker<'a>(passthrough: &'a [String], resets: &[DeviceReset]) -> Option<&'a str> {
-    passthrough
+/// The first of `devices` that is not reset on restore: what keeps the
+/// partition from being snapshotted.
+pub fn blocker(devices: &[DeviceReset]) -> Option<&str> {
+    devices
         .iter()
-        .find(|d| !resets.iter().any(|r| r.path == **d))
-        .map(String::as_str)
+        .find(|d| !d.on_restore)
+        .map(|d| d.path.as_str())
 }
 
-/// Resets every device in `resets` (partition `id`, `name`), clears their
+/// Resets every device of `devices` that is reset on restore (partition `id`, `name`), clears their
 /// interrupts' pending and active state in the physical GIC and in `vgic`
 /// (the virtual GIC about to be restored), and says so on the console.
 /// Called on a restore, with the partition's vCPUs held or off and no list
 /// register holding its interrupts.
-pub fn on_restore(id: usize, name: &str, resets: &[DeviceReset], mut vgic: Vgic) -> Vgic {
-    for d in resets {
-        let outcome = match d.method {
-            ResetMethod::VirtioMmio => virtio_mmio_reset(d.base as usize),
-        };
-        if let Some(g) = crate::gic::get() {
-            for &intid in &d.spis {
-                g.set_spi_pending(intid, false);
-                g.set_spi_active(intid, false);
-            }
-        }
+pub fn on_restore(id: usize, name: &str, devices: &[DeviceReset], mut vgic: Vgic) -> Vgic {
+    for d in devices.iter().filter(|d| d.on_restore) {
+        reset(id, name, "restore", d);
         for &intid in &d.spis {
             vgic.forget_hw_spi(intid);
         }
-        match outcome {
-            Ok(was) => println!(
-                "partition {id} ({name}): restore: reset {} (virtio-mmio, status was {was:#x})",
-                d.path
-            ),
-            Err(why) => println!(
-                "partition {id} ({name}): restore: reset {} (virtio-mmio): {why}",
-                d.path
-            ),
-        }
     }
     vgic
+}
+
+/// Quiets every device of partition `id` (`name`) before it is restarted
+/// or once it has stopped (`why`: "restart", "stop"): each device with a
+/// known method is reset, and every SPI of every device is cleared in the
+/// physical GIC. Called with all of the partition's vCPUs off, so no list
+/// register holds its interrupts; the caller resets the virtual GIC.
+pub fn quiesce(id: usize, name: &str, devices: &[DeviceReset], why: &str) {
+    for d in devices {
+        if d.method.is_some() {
+            reset(id, name, why, d);
+        } else {
+            clear_spis(d);
+        }
+    }
+}
+
+/// Resets `d` by its method, clears its SPIs in the physical GIC, and says
+/// so on the console.
+fn reset(id: usize, name: &str, why: &str, d: &DeviceReset) {
+    let Some(method) = d.method else { return };
+    let outcome = match method {
+        ResetMethod::VirtioMmio => virtio_mmio_reset(d.base as usize),
+    };
+    clear_spis(d);
+    match outcome {
+        Ok(was) => println!(
+            "partition {id} ({name}): {why}: reset {} (virtio-mmio, status was {was:#x})",
+            d.path
+        ),
+        Err(e) => println!(
+            "partition {id} ({name}): {why}: reset {} (virtio-mmio): {e}",
+            d.path
+        ),
+    }
+}
+
+/// Clears the pending and active state of `d`'s SPIs in the physical GIC.
+fn clear_spis(d: &DeviceReset) {
+    if let Some(g) = crate::gic::get() {
+        for &intid in &d.spis {
+            g.set_spi_pending(intid, false);
+            g.set_spi_active(intid, false);
+        }
+    }
 }
 
 /// Resets the virtio device behind the transport at `base`; returns the

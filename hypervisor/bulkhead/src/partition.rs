@@ -125,12 +125,14 @@ pub struct Partition {
     pub snapshots: Option<(MemRange, u64, u8)>,
     /// The physical counter when the snapshot being restored was taken.
     pub restore_counter: Option<u64>,
-    /// Passed-through devices, by path: their state lives in the hardware,
-    /// so a snapshot of this partition could not be faithful...
-    pub passthrough: Vec<alloc::string::String>,
-    /// ...unless its configuration resets them on restore
-    /// (`reset_on_restore`): these are.
-    pub resets: Vec<crate::devreset::DeviceReset>,
+    /// Passed-through devices: their state lives in the hardware, so a
+    /// snapshot of this partition could not be faithful unless its
+    /// configuration resets each on restore (`reset_on_restore`). Those
+    /// with a known reset method are also reset on a restart or stop.
+    pub devices: Vec<crate::devreset::DeviceReset>,
+    /// Whether `devices` have been reset since the partition last ran
+    /// (a stopped partition's are, once its vCPUs are off).
+    pub quiesced: bool,
     pub boot: BootImage,
 }
 

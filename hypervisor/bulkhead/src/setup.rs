@@ -391,8 +391,8 @@ fn build(
         last_op_failed: false,
         pending: None,
         restore_counter: None,
-        passthrough: p.devices().iter().map(|d| d.path.clone()).collect(),
-        resets: crate::devreset::of(p),
+        devices: crate::devreset::of(p, hw),
+        quiesced: false,
         held: alloc::vec![None; vcpus],
         snapshots: p
             .snapshots()

@@ -46,7 +46,7 @@ pub fn request(p: &mut Partition, op: Pending) -> Result<(), SnapshotError> {
         Pending::Snapshot(s) | Pending::Restore(s) => s,
     };
     slot_at(p, slot)?;
-    if let Some(dev) = crate::devreset::blocker(&p.passthrough, &p.resets) {
+    if let Some(dev) = crate::devreset::blocker(&p.devices) {
         let what = match op {
             Pending::Snapshot(_) => "snapshot",
             Pending::Restore(_) => "restore",
@@ -539,7 +539,7 @@ fn read_slot(p: &mut Partition, slot: u8) -> Result<usize, Failure> {
         .map_err(|_| SnapshotError::BadHeader("distributor state"))?;
     // Devices reset on restore stop (and their DMA with them) before the
     // memory is overwritten; their interrupts are forgotten.
-    let vgic = crate::devreset::on_restore(p.id, &p.name, &p.resets, vgic);
+    let vgic = crate::devreset::on_restore(p.id, &p.name, &p.devices, vgic);
     // Nothing of the partition has changed so far. From here on its memory
     // is overwritten, region by region, each checked as it is copied.
     for (i, r) in p.boot.scrub.iter().enumerate() {
@@ -590,6 +590,7 @@ fn read_slot(p: &mut Partition, slot: u8) -> Result<usize, Failure> {
 /// stay off.
 fn resume(p: &mut Partition) {
     p.state = State::Running;
+    p.quiesced = false;
     let now = cpu::counter();
     let at_save = p.restore_counter.take();
     for (v, &core) in p.cores.iter().enumerate() {

@@ -6,8 +6,11 @@
 //!   an interrupt, taken at EL2 whatever the guest masks).
 //! - Restart: once every vCPU of the partition is off and the back-off has
 //!   passed, [`tick`] reloads the partition from the pristine images in the
-//!   boot bundle (memory scrubbed first, the virtual GIC and the emulated
-//!   console reset) and releases vCPU 0.
+//!   boot bundle (its passed-through devices reset and memory scrubbed
+//!   first, the virtual GIC and the emulated console reset) and releases
+//!   vCPU 0.
+//! - Stop: once every vCPU is off, [`tick`] resets the passed-through
+//!   devices, so that a stopped partition's devices do no more DMA.
 //! - The EL2 physical timer of whichever core last changed a deadline fires
 //!   at the earliest one (restart back-off, watchdog period), and [`tick`]
 //!   runs then; with no deadline the timer is off and costs nothing.
@@ -43,6 +46,8 @@ pub fn decide(p: &mut Partition, event: Event) -> Decision {
             );
             p.state = State::Stopped;
             park(p);
+            // `tick` quiets its devices once its vCPUs are off.
+            arm_timer(now + 1_000);
         }
         Decision::Hold => {
             let c = p.sup.counters();
@@ -56,6 +61,7 @@ pub fn decide(p: &mut Partition, event: Event) -> Decision {
             );
             p.state = State::Stopped;
             park(p);
+            arm_timer(now + 1_000);
         }
         Decision::InjectAbort | Decision::Nothing => {}
     }
@@ -132,6 +138,18 @@ pub fn tick() {
                 next = Some(next.map_or(now + 1_000, |n| n.min(now + 1_000)));
             }
         }
+        if p.state == State::Stopped && !p.quiesced {
+            let all_off = p
+                .cores
+                .iter()
+                .all(|&c| vcpu::power_of(c) == Some(vcpu::Power::Off));
+            if all_off {
+                crate::devreset::quiesce(p.id, &p.name, &p.devices, "stop");
+                p.quiesced = true;
+            } else {
+                next = Some(next.map_or(now + 2_000, |n| n.min(now + 2_000)));
+            }
+        }
         if p.state == State::Restarting {
             let all_off = p
                 .cores
@@ -163,8 +181,9 @@ fn restart_due(p: &Partition, now: u64) -> bool {
     }
 }
 
-/// Scrubs the partition's memory, reloads its pristine images, resets its
-/// virtual devices and releases vCPU 0.
+/// Resets the partition's passed-through devices (those Bulkhead knows
+/// how to reset, `devreset`), scrubs its memory, reloads its pristine
+/// images, resets its virtual devices and releases vCPU 0.
 ///
 /// Every byte of the partition's memory is written once: the images are
 /// copied from the boot bundle, everything else is zeroed, and each line is
@@ -177,6 +196,11 @@ fn restart_due(p: &Partition, now: u64) -> bool {
 fn reload(p: &mut Partition) {
     use bulkhead_core::addr::MemRange;
     let t0 = cpu::uptime_us();
+    // Its devices first: one still doing DMA would write into the memory
+    // being scrubbed, and an interrupt left active would never come again.
+    if !p.quiesced {
+        crate::devreset::quiesce(p.id, &p.name, &p.devices, "restart");
+    }
     let grain = memops::grain() as u64;
     // The whole blocks of each image, which its copy covers.
     let covered: alloc::vec::Vec<MemRange> = p
@@ -209,6 +233,7 @@ fn reload(p: &mut Partition) {
     match p.sup.started(now) {
         Ok(generation) => {
             p.state = State::Running;
+            p.quiesced = false;
             let fx = p.vgic.hw_state();
             crate::virq::apply(p, &fx);
             let zeroed_mib = zeroed.iter().map(|r| r.size).sum::<u64>() >> 20;
