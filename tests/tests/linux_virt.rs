@@ -764,6 +764,65 @@ fn focused_output_keeps_its_prefix_between_other_lines() -> Result<(), TestFailu
     no_faults(&q)
 }
 
+/// A line of the focused partition that another partition's line cuts
+/// (here: a command half typed, while a heartbeat prints every 50 ms) is
+/// shown again below the other line, prefix and all, so the person typing
+/// sees what they typed and the finished line is whole on one console line.
+#[test]
+fn a_cut_line_of_the_focused_partition_is_shown_again_whole() -> Result<(), TestFailure> {
+    let mut q = boot("partitions/tests/console-mix.toml", "redraw", virt(3)?)?;
+    q.wait_for("[linux0] bulkhead-linux: shell ready", BOOT_LIMIT)?;
+    q.wait_for("[beat] heartbeat 10", DEFAULT_LIMIT)?;
+    let since = q.lines().len();
+    q.send("echo half-")?;
+    // Heartbeats cut the half line; each time it is shown again.
+    let half = |l: &str| l.contains("[linux0] ") && l.trim_end().ends_with("echo half-");
+    let deadline = Instant::now() + ANSWER;
+    loop {
+        let lines = q.lines();
+        let after: Vec<&Line> = lines.iter().skip(since).collect();
+        let shown_again = after
+            .windows(2)
+            .filter(|w| w[0].text.contains("[beat] heartbeat ") && half(&w[1].text))
+            .count();
+        if shown_again >= 3 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            return Err(q.failure(format!(
+                "the half-typed `echo half-` of linux0 was shown again after {shown_again} \
+                 heartbeat line(s), not after 3 or more: a cut line is not repeated"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    q.send("$((6*7))\n")?;
+    let answer = wait_new(
+        &q,
+        since,
+        "[linux0] half-42",
+        |l| l.contains("[linux0] half-42"),
+        ANSWER,
+    )?;
+    // The last line of linux0 before its answer is the whole command.
+    let lines = q.lines();
+    let whole = lines
+        .iter()
+        .skip(since)
+        .take_while(|l| l.text != answer.text)
+        .filter(|l| l.text.contains("[linux0] "))
+        .last()
+        .map(|l| l.text.clone())
+        .unwrap_or_default();
+    if !whole.trim_end().ends_with("echo half-$((6*7))") {
+        return Err(q.failure(format!(
+            "linux0's command line before its answer reads {whole:?}, not the whole \
+             `echo half-$((6*7))`"
+        )));
+    }
+    no_faults(&q)
+}
+
 // ---------------------------------------------------------------------------
 // 7. A focus switch neither hides nor reorders a partition's output.
 

@@ -2,11 +2,20 @@
 
 use crate::arch::cpu;
 use crate::pl011::Pl011;
+use bulkhead_core::openline::OpenLine;
 use core::fmt::Write;
-use core::sync::atomic::{AtomicBool, Ordering};
 use spin::Mutex;
 
-static CONSOLE: Mutex<Option<Pl011>> = Mutex::new(None);
+/// The UART, and the focused partition's unfinished line.
+struct Console {
+    uart: Option<Pl011>,
+    open: OpenLine,
+}
+
+static CONSOLE: Mutex<Console> = Mutex::new(Console {
+    uart: None,
+    open: OpenLine::new(),
+});
 
 /// Uses the PL011 at `base` from now on.
 ///
@@ -16,27 +25,78 @@ pub unsafe fn init(base: usize) {
     // SAFETY: forwarded from the caller.
     let mut uart = unsafe { Pl011::new(base) };
     uart.enable();
-    *CONSOLE.lock() = Some(uart);
+    CONSOLE.lock().uart = Some(uart);
 }
 
 /// The base address of the console UART, if one is set.
 pub fn base() -> Option<usize> {
-    CONSOLE.lock().as_ref().map(Pl011::base)
+    CONSOLE.lock().uart.as_ref().map(Pl011::base)
 }
 
+/// Prints a line of Bulkhead's own (or a whole line of an unfocused
+/// partition). If the focused partition's line is unfinished (its shell
+/// prompt, a command being typed), that line is ended first, so this one
+/// starts at the left, and then shown again below it, prefix and all, so
+/// that the person typing sees the whole line they are typing and a log
+/// reader finds it whole on one line.
 pub fn print(args: core::fmt::Arguments) {
-    if let Some(uart) = CONSOLE.lock().as_mut() {
-        // A line of the focused partition is open: end it, so this line
-        // starts at the left; the partition's next byte repeats its prefix.
-        if !RAW_AT_LINE_START.swap(true, Ordering::Relaxed) {
-            let _ = uart.write_str("\n");
+    let mut guard = CONSOLE.lock();
+    let Console { uart, open } = &mut *guard;
+    let Some(uart) = uart.as_mut() else { return };
+    let cut = open.open;
+    if cut {
+        let _ = uart.write_str("\n");
+    }
+    let mut w = LastByte { uart, last: 0 };
+    let _ = w.write_fmt(args);
+    if cut {
+        if w.last == b'\n' && !open.overflow {
+            // Shown again, as it stands (backspaces included: the terminal
+            // redraws what the partition drew; escape sequences left out).
+            let _ = write!(uart, "{} [{}] ", Stamp, open.name());
+            for &b in open.bytes() {
+                uart.put(b);
+            }
+        } else {
+            // Not a whole line (a command-mode echo), or too long to
+            // repeat: the partition's next byte starts a new line with its
+            // prefix.
+            open.close();
         }
-        let _ = uart.write_fmt(args);
     }
 }
 
-/// Whether the focused partition's raw output is at the start of a line.
-static RAW_AT_LINE_START: AtomicBool = AtomicBool::new(true);
+/// A writer that remembers the last byte written through it.
+struct LastByte<'a> {
+    uart: &'a mut Pl011,
+    last: u8,
+}
+
+impl Write for LastByte<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        if let Some(&b) = s.as_bytes().last() {
+            self.last = b;
+        }
+        self.uart.write_str(s)
+    }
+}
+
+/// The focus moves away from partition `name`: its unfinished line is
+/// ended on the console and its bytes handed back (for its line buffer, so
+/// that the line comes out whole once the partition finishes it).
+pub fn take_open_line(name: &str) -> Option<alloc::vec::Vec<u8>> {
+    let mut guard = CONSOLE.lock();
+    let Console { uart, open } = &mut *guard;
+    if !open.is(name) {
+        return None;
+    }
+    if let Some(uart) = uart.as_mut() {
+        let _ = uart.write_str("\n");
+    }
+    let bytes = (!open.overflow).then(|| open.bytes().to_vec());
+    open.close();
+    bytes
+}
 
 /// For the fault and panic paths: if the lock stays taken (the fault may
 /// have happened while this very core held it), print anyway rather than
@@ -44,7 +104,7 @@ static RAW_AT_LINE_START: AtomicBool = AtomicBool::new(true);
 pub fn emergency_print(args: core::fmt::Arguments) {
     for _ in 0..1_000_000 {
         if let Some(mut guard) = CONSOLE.try_lock() {
-            if let Some(uart) = guard.as_mut() {
+            if let Some(uart) = guard.uart.as_mut() {
                 let _ = uart.write_fmt(args);
                 uart.flush();
             }
@@ -56,7 +116,7 @@ pub fn emergency_print(args: core::fmt::Arguments) {
     // this core (interrupted mid-print) or a core that is stuck. Interleaved
     // output is better than none.
     unsafe { CONSOLE.force_unlock() };
-    if let Some(uart) = CONSOLE.lock().as_mut() {
+    if let Some(uart) = CONSOLE.lock().uart.as_mut() {
         let _ = uart.write_fmt(args);
         uart.flush();
     }
@@ -64,36 +124,49 @@ pub fn emergency_print(args: core::fmt::Arguments) {
 
 /// Turns on the console UART's receive interrupts.
 pub fn enable_rx_irq() {
-    if let Some(uart) = CONSOLE.lock().as_mut() {
+    if let Some(uart) = CONSOLE.lock().uart.as_mut() {
         uart.enable_rx_irq();
     }
 }
 
 /// Output of the focused partition, byte by byte: `[name] ` starts each
 /// line, control characters other than newline, carriage return,
-/// backspace, tab and escape are dropped.
+/// backspace, tab and escape are dropped. The unfinished line is kept
+/// (see [`print`]).
 pub fn raw_output(name: &str, byte: u8) {
     let mut guard = CONSOLE.lock();
-    let Some(uart) = guard.as_mut() else { return };
-    if RAW_AT_LINE_START.load(Ordering::Relaxed) && byte != b'\r' {
+    let Console { uart, open } = &mut *guard;
+    let Some(uart) = uart.as_mut() else { return };
+    if byte == b'\r' {
+        return;
+    }
+    if open.open && !open.is(name) {
+        // Another partition's line was open (a focus switch raced with
+        // it): end it rather than continue it under the wrong name.
+        let _ = uart.write_str("\n");
+        open.close();
+    }
+    if !open.open {
         let _ = write!(uart, "{} [{name}] ", Stamp);
-        RAW_AT_LINE_START.store(false, Ordering::Relaxed);
+        open.start(name);
     }
     match byte {
         b'\n' => {
             uart.put(b'\r');
             uart.put(b'\n');
-            RAW_AT_LINE_START.store(true, Ordering::Relaxed);
+            open.close();
         }
-        b'\r' => {}
-        0x08 | b'\t' | 0x1b | 0x20..=0x7e => uart.put(byte),
+        0x08 | b'\t' | 0x1b | 0x20..=0x7e => {
+            uart.put(byte);
+            open.push(byte);
+        }
         _ => {}
     }
 }
 
 /// Reads a byte typed on the console, if any.
 pub fn try_read() -> Option<u8> {
-    CONSOLE.lock().as_mut().and_then(Pl011::try_get)
+    CONSOLE.lock().uart.as_mut().and_then(Pl011::try_get)
 }
 
 /// Time stamp prefix for console lines: seconds since reset.

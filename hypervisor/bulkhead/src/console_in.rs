@@ -79,6 +79,9 @@ pub fn drain() {
 }
 
 fn switch(id: usize) {
+    if let Some(old) = focus().filter(|&o| o != id && partition::get(id).is_some()) {
+        hand_back(old);
+    }
     match partition::get(id) {
         Some(cell) => {
             let mut p = cell.lock();
@@ -90,6 +93,33 @@ fn switch(id: usize) {
             }
         }
         None => println!("bulkhead: no partition {id}"),
+    }
+}
+
+/// The focus leaves partition `old`: its unfinished line (shown raw while
+/// it had the focus) goes back into its line buffer, so that it comes out
+/// whole, prefix and all, once the partition ends it. The partition is
+/// locked for this (its console writes take the same lock), so no byte it
+/// writes meanwhile can overtake the ones handed back. If it stays locked
+/// elsewhere for long, its line is only ended on the console.
+fn hand_back(old: usize) {
+    let Some(cell) = partition::get(old) else {
+        return;
+    };
+    for _ in 0..100_000 {
+        if let Some(mut p) = cell.try_lock() {
+            let name = p.name.clone();
+            FOCUS.store(usize::MAX, Ordering::Relaxed);
+            if let (Some(bytes), Some(c)) =
+                (crate::console::take_open_line(&name), p.console.as_mut())
+            {
+                for b in bytes {
+                    c.line.push(&name, b, false);
+                }
+            }
+            return;
+        }
+        core::hint::spin_loop();
     }
 }
 

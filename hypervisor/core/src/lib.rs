@@ -17,6 +17,7 @@ pub mod layout;
 pub mod memmap;
 pub mod mgmt;
 pub mod mmio;
+pub mod openline;
 pub mod pagetable;
 pub mod psci;
 pub mod snapshot;
