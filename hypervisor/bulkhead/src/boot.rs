@@ -50,7 +50,7 @@ fn dtb_blob(dtb: usize) -> Result<&'static [u8], &'static str> {
     if dtb == 0 {
         return Err("no device tree: x0 was 0 at entry (boot with a DTB, e.g. QEMU's -kernel with an Image-format file)");
     }
-    if dtb % 8 != 0 {
+    if !dtb.is_multiple_of(8) {
         return Err("device tree address in x0 is not 8-byte aligned");
     }
     // SAFETY: the boot protocol puts a device tree at `dtb`; the early map

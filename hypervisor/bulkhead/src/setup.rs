@@ -154,10 +154,9 @@ fn build(
         .find(kind, pidx)
         .ok_or_else(|| perr(p, "the bundle has no image for it"))?;
     let kernel = kernel.unverified_payload();
-    let ramdisk = match bundle.find(Kind::Ramdisk, pidx) {
-        Some(e) => Some(e.unverified_payload()),
-        None => None,
-    };
+    let ramdisk = bundle
+        .find(Kind::Ramdisk, pidx)
+        .map(|e| e.unverified_payload());
     let dtb = bundle
         .find(Kind::Dtb, pidx)
         .ok_or_else(|| perr(p, "the bundle has no device tree for it"))?;

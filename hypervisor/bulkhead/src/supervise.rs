@@ -282,7 +282,7 @@ pub fn run_command(line: &str) {
             }
             r
         }
-        Err(e) => mgmt::Response::error(&alloc::format!("{e}")),
+        Err(e) => mgmt::Response::error(alloc::format!("{e}")),
     };
     // Plain lines, no time stamp: a host tool reads until `ok`/`error: `.
     // The newline ends the echoed command line.

@@ -120,7 +120,7 @@ pub fn layout(
     let header = image_header(kernel);
     let (offset, span) = match (protocol, header) {
         (Protocol::Linux, None) => return Err(LayoutError::NotAnImage),
-        (Protocol::Linux, Some(_)) if base % (2 << 20) != 0 => {
+        (Protocol::Linux, Some(_)) if !base.is_multiple_of(2 << 20) => {
             return Err(LayoutError::Unaligned { base })
         }
         (_, Some(h)) => (h.text_offset, h.image_size),

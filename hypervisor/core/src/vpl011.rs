@@ -110,7 +110,7 @@ impl VirtPl011 {
             RIS => self.ris(),
             MIS => self.ris() & self.imsc,
             DMACR => 0,
-            0xFE0..=0xFFC if offset % 4 == 0 => ID
+            0xFE0..=0xFFC if offset.is_multiple_of(4) => ID
                 .get(((offset - 0xFE0) / 4) as usize)
                 .copied()
                 .unwrap_or(0),

@@ -31,7 +31,7 @@ impl TrapFrame {
 }
 
 const FRAME_SIZE: usize = core::mem::size_of::<TrapFrame>();
-const _: () = assert!(FRAME_SIZE == 272 && FRAME_SIZE % 16 == 0);
+const _: () = assert!(FRAME_SIZE == 272 && FRAME_SIZE.is_multiple_of(16));
 
 /// Where the exception came from and what it was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
