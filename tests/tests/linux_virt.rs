@@ -962,7 +962,7 @@ fn linux_manager_drives_the_other_partitions() -> Result<(), TestFailure> {
     q.wait_for("[linux0] bulkhead-linux: shell ready", BOOT_LIMIT)?;
     focus(&mut q, 1, "linux0")?;
     let l = "linux0";
-    ask_across(&mut q, l, "bulkhead-mgmt uid", "interface 1.1")?;
+    ask_across(&mut q, l, "bulkhead-mgmt uid", "interface 1.2")?;
     ask_across(&mut q, l, "bulkhead-mgmt list", "0 beat running gen 0")?;
     ask_across(
         &mut q,
@@ -1017,6 +1017,20 @@ fn linux_manager_drives_the_other_partitions() -> Result<(), TestFailure> {
         "exit=1",
     )?;
 
+    // Verify is a management hypercall too (interface 1.2), answered by
+    // the call: the counter's slot holds nothing yet (QEMU's RAM starts
+    // zeroed, which reads as an empty slot).
+    ask_across(
+        &mut q,
+        l,
+        "r=$(bulkhead-mgmt verify counter 0 2>&1); echo \"got=$? $r\"",
+        "got=1 bulkhead-mgmt: verify counter slot 0: failed: empty slot",
+    )?;
+    q.wait_for(
+        "partition 1 (linux0): manager: verify counter (#2) slot 0: failed (empty slot: no snapshot was saved there)",
+        ANSWER,
+    )?;
+
     // Snapshot the counter, let it run on, restore: it goes back to the
     // value it had at the snapshot.
     ask_across(
@@ -1040,6 +1054,35 @@ fn linux_manager_drives_the_other_partitions() -> Result<(), TestFailure> {
                 .ok()
         })
         .unwrap_or(0);
+    // The slot is whole: verify says what it holds, exits with 0, and only
+    // reads (the counter runs on). A slot the counter does not have (it
+    // has one) is refused, exit code 1.
+    ask_across(
+        &mut q,
+        l,
+        "bulkhead-mgmt verify counter 0",
+        "slot 0 of counter: good, every CRC-32C matches: generation 0, 1 vCPU(s), 16 MiB in 1 region(s), 1 device(s)",
+    )?;
+    q.wait_for(
+        "partition 1 (linux0): manager: verify counter (#2) slot 0: ok",
+        ANSWER,
+    )?;
+    ask_across(
+        &mut q,
+        l,
+        "bulkhead-mgmt verify counter 0 >/dev/null && echo whole-$((6*7))",
+        "whole-42",
+    )?;
+    ask_across(
+        &mut q,
+        l,
+        "r=$(bulkhead-mgmt verify counter 1 2>&1); echo \"got=$? $r\"",
+        "got=1 bulkhead-mgmt: verify counter slot 1: no such snapshot slot",
+    )?;
+    q.wait_for(
+        "partition 1 (linux0): manager: verify counter (#2) slot 1: no such slot",
+        ANSWER,
+    )?;
     q.wait_for(
         format!("[counter] counter {}", at_snapshot + 5).as_str(),
         ANSWER,

@@ -95,13 +95,17 @@ impl Host for ConsoleHost {
 
 /// Carries out a management hypercall (x0..x3) of partition `caller`,
 /// which the configuration marks as manager, and returns x0..x3. Called
-/// with no partition lock held. `execute_hypercall` checks the manager
-/// role again on every call; operations that change a partition are
-/// logged on the console with their outcome.
+/// with no partition lock held (so that an operation on the manager
+/// itself, a verify of its own slot included, can lock it).
+/// `execute_hypercall` checks the manager role again on every call; every
+/// MGMT_COMMAND operation is logged on the console with its outcome, and a
+/// refusal or failure with its reason.
 pub fn manager_call(caller: usize, x: [u64; 4]) -> [u64; 4] {
-    use bulkhead_core::mgmt::{decode_hypercall, execute_hypercall, HvcStatus, Hypercall};
+    use bulkhead_core::mgmt::{
+        decode_hypercall, execute_hypercall_explained, HvcStatus, Hypercall,
+    };
     let mut host = ConsoleHost::new();
-    let results = execute_hypercall(&mut host, caller, x);
+    let (results, why) = execute_hypercall_explained(&mut host, caller, x);
     if let Hypercall::Manage { op, index, slot } = decode_hypercall(x) {
         let me = host.name(caller).unwrap_or("?");
         let target = usize::try_from(index)
@@ -109,10 +113,16 @@ pub fn manager_call(caller: usize, x: [u64; 4]) -> [u64; 4] {
             .and_then(|i| host.name(i))
             .unwrap_or("?");
         let outcome = HvcStatus::from_x0(results[0]).map_or("invalid", HvcStatus::name);
-        crate::println!(
-            "partition {caller} ({me}): manager: {} {target} (#{index}) slot {slot}: {outcome}",
-            op.name()
-        );
+        match why {
+            Some(why) => crate::println!(
+                "partition {caller} ({me}): manager: {} {target} (#{index}) slot {slot}: {outcome} ({why})",
+                op.name()
+            ),
+            None => crate::println!(
+                "partition {caller} ({me}): manager: {} {target} (#{index}) slot {slot}: {outcome}",
+                op.name()
+            ),
+        }
     }
     results
 }

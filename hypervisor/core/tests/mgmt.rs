@@ -53,17 +53,11 @@ fn parses_every_command() {
     );
     assert_eq!(
         parse_command("verify linux0"),
-        Ok(Command::Verify {
-            target: name("linux0"),
-            slot: 0
-        })
+        Ok(manage(Op::Verify, name("linux0"), 0))
     );
     assert_eq!(
         parse_command("verify #0 3"),
-        Ok(Command::Verify {
-            target: Target::Index(0),
-            slot: 3
-        })
+        Ok(manage(Op::Verify, Target::Index(0), 3))
     );
 }
 
@@ -76,14 +70,7 @@ fn verify_refuses_bad_lines() {
         err("verify a 1 2"),
         ParseError::TooManyArguments { command: "verify" }
     );
-    assert_eq!(
-        Command::Verify {
-            target: name("a"),
-            slot: 2
-        }
-        .to_string(),
-        "verify a 2"
-    );
+    assert_eq!(manage(Op::Verify, name("a"), 2).to_string(), "verify a 2");
 }
 
 #[test]

@@ -7,9 +7,11 @@ use bulkhead_core::mgmt::hypercall::{
     PARTITION_NAME, REVISION, UID, WATCHDOG_KICK,
 };
 use bulkhead_core::mgmt::{
-    decode_hypercall, execute_hypercall, info_flags, op_code, reason_code, state_code, Host,
-    HvcStatus, Hypercall, Op, PackedInfo,
+    decode_hypercall, execute_hypercall, execute_hypercall_explained, failure_code, failure_name,
+    failure_of, info_flags, op_code, parse_command, reason_code, state_code, Command, Host,
+    HvcStatus, Hypercall, Op, PackedInfo, Refusal, Target, VerifiedSlot,
 };
+use bulkhead_core::snapshot::SnapshotError;
 use bulkhead_core::supervisor::{Decision, Event, FaultKind, State, StopReason, Trigger};
 use mgmt_common::{FakeHost, S};
 
@@ -58,7 +60,7 @@ fn decodes_each_call() {
         d(PARTITION_NAME, 1, 1, 0),
         Hypercall::PartitionName { index: 1, chunk: 1 }
     );
-    for op in [Op::Stop, Op::Start, Op::Restart, Op::Snapshot, Op::Restore] {
+    for op in Op::ALL {
         assert_eq!(
             d(MGMT_COMMAND, op_code(op), 4, 2),
             Hypercall::Manage {
@@ -123,7 +125,7 @@ fn identification() {
     assert_eq!(r, UID.map(u64::from));
     assert_eq!(r[0], 0x2719_37f4);
     let r = execute_hypercall(&mut h, 0, [u64::from(REVISION), 0, 0, 0]);
-    assert_eq!(r, [1, 1, 0, 0]);
+    assert_eq!(r, [1, 2, 0, 0], "interface 1.2: the verify op");
     let r = execute_hypercall(&mut h, 0, [0xC600_0077, 0, 0, 0]);
     assert_eq!(r[0], st(HvcStatus::NotSupported));
 }
@@ -136,6 +138,7 @@ fn only_the_manager_may_manage() {
         [u64::from(PARTITION_INFO), 0, 0, 0],
         [u64::from(PARTITION_NAME), 0, 0, 0],
         [u64::from(MGMT_COMMAND), op_code(Op::Stop), 1, 0],
+        [u64::from(MGMT_COMMAND), op_code(Op::Verify), 0, 0],
     ] {
         assert_eq!(
             execute_hypercall(&mut h, 0, call),
@@ -249,7 +252,7 @@ fn mgmt_command_statuses() {
     assert_eq!(call(&mut h, Op::Snapshot, 0, 0), OK);
     assert_eq!(call(&mut h, Op::Restore, 0, 0), OK);
     assert_eq!(
-        execute_hypercall(&mut h, mgr, [u64::from(MGMT_COMMAND), 6, 0, 0])[0],
+        execute_hypercall(&mut h, mgr, [u64::from(MGMT_COMMAND), 7, 0, 0])[0],
         st(HvcStatus::InvalidParameter)
     );
     h.boot(1);
@@ -347,4 +350,276 @@ fn state_and_reason_codes_have_the_supervisors_words() {
     let info = PackedInfo::unpack(r[1]);
     assert_eq!(state_name(info.state), "stopped");
     assert_eq!(reason_name(info.reason), StopReason::Management.name());
+}
+
+#[test]
+fn every_op_has_one_code_and_one_name() {
+    // A new Op fails to compile here until it is listed in Op::ALL.
+    for op in Op::ALL {
+        match op {
+            Op::Stop | Op::Start | Op::Restart | Op::Snapshot | Op::Restore | Op::Verify => {}
+        }
+    }
+    let table: Vec<(u64, &str)> = Op::ALL.iter().map(|&op| (op_code(op), op.name())).collect();
+    assert_eq!(
+        table,
+        [
+            (1, "stop"),
+            (2, "start"),
+            (3, "restart"),
+            (4, "snapshot"),
+            (5, "restore"),
+            (6, "verify"),
+        ]
+    );
+    for op in Op::ALL {
+        // The code decodes back to the op, and the name is the command.
+        assert_eq!(
+            decode_hypercall([u64::from(MGMT_COMMAND), op_code(op), 1, 0]),
+            Hypercall::Manage {
+                op,
+                index: 1,
+                slot: 0
+            }
+        );
+        assert_eq!(
+            parse_command(&format!("{} #1", op.name())),
+            Ok(Command::Manage {
+                op,
+                target: Target::Index(1),
+                slot: 0
+            })
+        );
+        assert_eq!(
+            op.takes_slot(),
+            matches!(op, Op::Snapshot | Op::Restore | Op::Verify)
+        );
+    }
+    // Op codes 1 to 6 and nothing else.
+    for code in [0, 7, 8, 0x100, u64::MAX] {
+        assert_eq!(
+            decode_hypercall([u64::from(MGMT_COMMAND), code, 0, 0]),
+            Hypercall::InvalidParameter {
+                function: MGMT_COMMAND
+            },
+            "op {code}"
+        );
+    }
+}
+
+#[test]
+fn verify_op_answers_at_once_and_touches_nothing() {
+    let mut h = FakeHost::new();
+    let mgr = h.manager;
+    let verify = |h: &mut FakeHost, index: u64, slot: u64| {
+        execute_hypercall(
+            h,
+            mgr,
+            [u64::from(MGMT_COMMAND), op_code(Op::Verify), index, slot],
+        )
+    };
+    h.now = 2 * S;
+    // Nothing saved yet: FAILED, and x1 says the slot is empty.
+    assert_eq!(
+        verify(&mut h, 0, 1),
+        [st(HvcStatus::Failed), u64::from(failure_code::EMPTY), 0, 0]
+    );
+    // Out of range: the slot, then the partition; never a panic.
+    for slot in [2, 3, 4, 255, 256, u64::MAX] {
+        assert_eq!(
+            verify(&mut h, 0, slot),
+            [st(HvcStatus::NoSuchSlot), 0, 0, 0],
+            "slot {slot}"
+        );
+    }
+    assert_eq!(
+        verify(&mut h, 1, 0)[0],
+        st(HvcStatus::NoSuchSlot),
+        "no slots"
+    );
+    for index in [3, 1 << 32, u64::MAX] {
+        assert_eq!(
+            verify(&mut h, index, 0),
+            [st(HvcStatus::NoSuchPartition), 0, 0, 0]
+        );
+    }
+
+    h.memory[0][7] = 0x5a;
+    let snap = execute_hypercall(
+        &mut h,
+        mgr,
+        [u64::from(MGMT_COMMAND), op_code(Op::Snapshot), 0, 1],
+    );
+    assert_eq!(snap[0], OK);
+    let decisions = h.decisions.len();
+    let states: Vec<_> = (0..3).map(|i| h.state(i)).collect();
+    let r = verify(&mut h, 0, 1);
+    assert_eq!(r[0], OK);
+    assert_eq!(
+        VerifiedSlot::unpack([r[1], r[2], r[3]]),
+        VerifiedSlot {
+            generation: 0,
+            memory: 4096,
+            vcpus: 1,
+            regions: 1,
+            devices: 0
+        }
+    );
+    assert_eq!(r[3] >> 48, 0);
+    // Read only: no decision, no state change, the other slot still empty.
+    assert_eq!(h.decisions.len(), decisions);
+    assert_eq!((0..3).map(|i| h.state(i)).collect::<Vec<_>>(), states);
+    assert_eq!(verify(&mut h, 0, 0)[1], u64::from(failure_code::EMPTY));
+
+    // Any state: stopped, and restarting (where the other ops are busy).
+    h.control(0, Event::ManagementStop);
+    assert_eq!(verify(&mut h, 0, 1)[0], OK);
+    h.control(0, Event::ManagementStart);
+    assert!(matches!(h.state(0), State::Restarting { .. }));
+    assert_eq!(
+        execute_hypercall(
+            &mut h,
+            mgr,
+            [u64::from(MGMT_COMMAND), op_code(Op::Restart), 0, 0]
+        )[0],
+        st(HvcStatus::Busy)
+    );
+    assert_eq!(verify(&mut h, 0, 1)[0], OK);
+
+    // One flipped byte of the memory section: FAILED, corrupt, with the
+    // reason for the hypervisor's log.
+    let at = h.slots[0][1]
+        .iter()
+        .rposition(|&b| b == 0x5a)
+        .expect("the saved byte");
+    h.slots[0][1][at] ^= 1;
+    let call = [u64::from(MGMT_COMMAND), op_code(Op::Verify), 0, 1];
+    let (r, why) = execute_hypercall_explained(&mut h, mgr, call);
+    assert_eq!(
+        r,
+        [
+            st(HvcStatus::Failed),
+            u64::from(failure_code::CORRUPT),
+            0,
+            0
+        ]
+    );
+    let why = why.expect("a reason").to_string();
+    assert!(
+        why.starts_with("corrupt slot: memory region 0: CRC-32C 0x"),
+        "{why}"
+    );
+    // The manager role is checked on every call, verify included.
+    assert_eq!(
+        execute_hypercall_explained(&mut h, 0, call),
+        ([st(HvcStatus::NotManager), 0, 0, 0], None)
+    );
+    assert_eq!(
+        execute_hypercall_explained(
+            &mut h,
+            mgr,
+            [u64::from(MGMT_COMMAND), op_code(Op::Verify), 0, 2]
+        ),
+        (
+            [st(HvcStatus::NoSuchSlot), 0, 0, 0],
+            Some(Refusal::NoSuchSlot { slots: 2 })
+        )
+    );
+}
+
+#[test]
+fn a_manager_may_verify_its_own_slot() {
+    let mut h = FakeHost::new();
+    let mgr = h.manager;
+    h.slots[mgr] = vec![vec![0; 64 * 1024]];
+    let call = |op: Op| [u64::from(MGMT_COMMAND), op_code(op), mgr as u64, 0];
+    assert_eq!(
+        execute_hypercall(&mut h, mgr, call(Op::Verify))[0],
+        st(HvcStatus::Failed)
+    );
+    assert_eq!(execute_hypercall(&mut h, mgr, call(Op::Snapshot))[0], OK);
+    let r = execute_hypercall(&mut h, mgr, call(Op::Verify));
+    assert_eq!(r[0], OK);
+    assert_eq!(VerifiedSlot::unpack([r[1], r[2], r[3]]).vcpus, 1);
+}
+
+#[test]
+fn failure_codes_say_what_was_wrong_with_the_slot() {
+    use bulkhead_core::snapshot::SectionKind;
+    let cases = [
+        (SnapshotError::EmptySlot, failure_code::EMPTY),
+        (SnapshotError::BadMagic, failure_code::CORRUPT),
+        (
+            SnapshotError::HeaderChecksum {
+                stored: 1,
+                computed: 2,
+            },
+            failure_code::CORRUPT,
+        ),
+        (
+            SnapshotError::SectionChecksum {
+                kind: SectionKind::Memory,
+                index: 0,
+                stored: 1,
+                computed: 2,
+            },
+            failure_code::CORRUPT,
+        ),
+        (
+            SnapshotError::UnsupportedVersion {
+                found: 1,
+                supported: 2,
+            },
+            failure_code::VERSION,
+        ),
+        (SnapshotError::Mismatch("name"), failure_code::MISMATCH),
+        (
+            SnapshotError::SlotTooSmall {
+                needed: 2,
+                available: 1,
+            },
+            failure_code::TOO_SMALL,
+        ),
+        (SnapshotError::Unsupported("verify"), failure_code::OTHER),
+    ];
+    for (e, code) in cases {
+        assert_eq!(failure_of(&e), code, "{e}");
+        // The words are how the error's own message begins (the version
+        // messages have two forms).
+        let words = failure_name(code);
+        match code {
+            failure_code::OTHER => assert_eq!(words, ""),
+            failure_code::VERSION => assert!(words.contains("format version")),
+            _ => assert!(e.to_string().starts_with(words), "{e} / {words}"),
+        }
+    }
+    assert_eq!(failure_name(200), "");
+    // A restore's FAILED has x1 zero, as before 1.2 (some snapshot and
+    // restore refusals are not about the slot's bytes); the reason still
+    // reaches the hypervisor's log.
+    let mut h = FakeHost::new();
+    let mgr = h.manager;
+    let (r, why) = execute_hypercall_explained(
+        &mut h,
+        mgr,
+        [u64::from(MGMT_COMMAND), op_code(Op::Restore), 0, 0],
+    );
+    assert_eq!(r, [st(HvcStatus::Failed), 0, 0, 0]);
+    assert_eq!(why, Some(Refusal::Snapshot(SnapshotError::EmptySlot)));
+}
+
+#[test]
+fn verified_slot_packs_into_three_registers() {
+    let v = VerifiedSlot {
+        generation: u64::MAX - 1,
+        memory: 256 << 20,
+        vcpus: 0xFFFF,
+        regions: 8,
+        devices: 0x1234,
+    };
+    let x = v.pack();
+    assert_eq!(x, [u64::MAX - 1, 256 << 20, 0x1234_0008_FFFF]);
+    assert_eq!(VerifiedSlot::unpack(x), v);
+    // Bits 63:48 of x3 are ignored.
+    assert_eq!(VerifiedSlot::unpack([x[0], x[1], x[2] | 0xABCD << 48]), v);
 }

@@ -29,7 +29,8 @@ fn command() -> impl Strategy<Value = Command> {
         Just(Op::Start),
         Just(Op::Restart),
         Just(Op::Snapshot),
-        Just(Op::Restore)
+        Just(Op::Restore),
+        Just(Op::Verify)
     ];
     prop_oneof![
         Just(Command::List),
@@ -38,13 +39,8 @@ fn command() -> impl Strategy<Value = Command> {
         (op, target(), 0..MAX_SLOTS).prop_map(|(op, target, slot)| Command::Manage {
             op,
             target,
-            slot: if matches!(op, Op::Snapshot | Op::Restore) {
-                slot
-            } else {
-                0
-            },
+            slot: if op.takes_slot() { slot } else { 0 },
         }),
-        (target(), 0..MAX_SLOTS).prop_map(|(target, slot)| Command::Verify { target, slot }),
     ]
 }
 

@@ -8,8 +8,8 @@ use bulkhead_core::mgmt::hypercall::{
     CALL_UID, MGMT_COMMAND, PARTITION_COUNT, PARTITION_INFO, PARTITION_NAME, REVISION, UID,
 };
 use bulkhead_core::mgmt::{
-    info_flags, op_code, parse_command, reason_name, state_name, Command, HvcStatus, Op,
-    PackedInfo, Target, HELP,
+    failure_name, info_flags, op_code, parse_command, reason_name, state_name, verified_line,
+    Command, HvcStatus, Op, PackedInfo, Target, VerifiedSlot, HELP,
 };
 use std::fmt::Write as _;
 
@@ -74,6 +74,25 @@ pub fn status_words(x0: u64) -> String {
         }
         None => format!("unexpected status {x0:#x}"),
     }
+}
+
+/// What a verify's results mean, in words: the status, and for FAILED what
+/// was wrong with the slot (x1, a `failure_code`).
+pub fn verify_words(r: [u64; 4]) -> String {
+    use bulkhead_core::mgmt::failure_code;
+    if r[0] == HvcStatus::Failed.to_x0() {
+        match u8::try_from(r[1]).map_or(failure_code::OTHER, |c| c) {
+            failure_code::EMPTY => return format!("failed: {}", failure_name(failure_code::EMPTY)),
+            code if !failure_name(code).is_empty() => {
+                return format!(
+                    "failed: {} (Bulkhead's console logs the details)",
+                    failure_name(code)
+                )
+            }
+            _ => {}
+        }
+    }
+    status_words(r[0])
 }
 
 fn checked(what: &str, r: [u64; 4]) -> Result<[u64; 4], Failure> {
@@ -257,29 +276,44 @@ pub fn run<C: Caller>(c: &mut C, words: &[String]) -> Result<String, Failure> {
             let i = resolve(c, &t)?;
             status_lines(&info(c, i)?, &mut out);
         }
-        Command::Verify { target, slot } => {
-            return Err(Failure::refused(format!(
-                "verify {target} {slot}: not a hypercall; use Bulkhead's console (Ctrl-A c) \
-                 or `cargo xtask mgmt`"
-            )))
-        }
         Command::Manage { op, target, slot } => {
             let index = resolve(c, &target)?;
-            let what = match op {
-                Op::Snapshot | Op::Restore => format!("{} {target} slot {slot}", op.name()),
-                _ => format!("{} {target}", op.name()),
+            let what = if op.takes_slot() {
+                format!("{} {target} slot {slot}", op.name())
+            } else {
+                format!("{} {target}", op.name())
             };
-            checked(
-                &what,
-                c.call([
-                    u64::from(MGMT_COMMAND),
-                    op_code(op),
-                    index as u64,
-                    u64::from(slot),
-                ]),
-            )?;
-            if matches!(op, Op::Snapshot | Op::Restore) {
-                wait_done(c, index, &what)?;
+            let r = c.call([
+                u64::from(MGMT_COMMAND),
+                op_code(op),
+                index as u64,
+                u64::from(slot),
+            ]);
+            if op == Op::Verify && r[0] == HvcStatus::InvalidParameter.to_x0() {
+                let v = c.call([u64::from(REVISION), 0, 0, 0]);
+                return Err(Failure::refused(format!(
+                    "{what}: not offered by Bulkhead's interface {}.{} (verify needs 1.2); \
+                     use Bulkhead's console",
+                    v[0], v[1]
+                )));
+            }
+            if op == Op::Verify && r[0] != HvcStatus::Ok.to_x0() {
+                return Err(Failure::refused(format!("{what}: {}", verify_words(r))));
+            }
+            let r = checked(&what, r)?;
+            match op {
+                Op::Snapshot | Op::Restore => wait_done(c, index, &what)?,
+                Op::Verify => {
+                    // Answered when the check is done: x1..x3 say what the
+                    // slot holds.
+                    let name = match &target {
+                        Target::Name(n) => n.as_str().to_string(),
+                        Target::Index(_) => name(c, index)?,
+                    };
+                    let v = VerifiedSlot::unpack([r[1], r[2], r[3]]);
+                    let _ = writeln!(out, "{}", verified_line(slot, &name, &v, None));
+                }
+                Op::Stop | Op::Start | Op::Restart => {}
             }
             let _ = writeln!(out, "{what}: ok");
         }

@@ -5,7 +5,7 @@
 //! bulkhead-mgmt list
 //! bulkhead-mgmt status [NAME]
 //! bulkhead-mgmt stop|start|restart NAME
-//! bulkhead-mgmt snapshot|restore NAME [SLOT]
+//! bulkhead-mgmt snapshot|restore|verify NAME [SLOT]
 //! bulkhead-mgmt uid
 //! ```
 //!

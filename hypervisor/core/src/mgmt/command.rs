@@ -34,9 +34,21 @@ pub enum Op {
     Restart,
     Snapshot,
     Restore,
+    /// Checks a snapshot slot completely without touching the partition.
+    Verify,
 }
 
 impl Op {
+    /// Every operation, in MGMT_COMMAND's op code order.
+    pub const ALL: [Op; 6] = [
+        Op::Stop,
+        Op::Start,
+        Op::Restart,
+        Op::Snapshot,
+        Op::Restore,
+        Op::Verify,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Op::Stop => "stop",
@@ -44,7 +56,13 @@ impl Op {
             Op::Restart => "restart",
             Op::Snapshot => "snapshot",
             Op::Restore => "restore",
+            Op::Verify => "verify",
         }
+    }
+
+    /// Whether the operation is about one snapshot slot (`NAME [SLOT]`).
+    pub fn takes_slot(self) -> bool {
+        matches!(self, Op::Snapshot | Op::Restore | Op::Verify)
     }
 }
 
@@ -52,14 +70,10 @@ impl Op {
 pub enum Command {
     List,
     Status(Option<Target>),
-    /// One operation; `slot` is 0 except for snapshot and restore.
+    /// One operation; `slot` is 0 except for snapshot, restore and verify
+    /// ([`Op::takes_slot`]).
     Manage {
         op: Op,
-        target: Target,
-        slot: u8,
-    },
-    /// Checks a snapshot slot completely without touching the partition.
-    Verify {
         target: Target,
         slot: u8,
     },
@@ -74,13 +88,10 @@ impl fmt::Display for Command {
             Command::Help => write!(f, "help"),
             Command::Status(None) => write!(f, "status"),
             Command::Status(Some(t)) => write!(f, "status {t}"),
-            Command::Manage {
-                op: op @ (Op::Snapshot | Op::Restore),
-                target,
-                slot,
-            } => write!(f, "{} {target} {slot}", op.name()),
+            Command::Manage { op, target, slot } if op.takes_slot() => {
+                write!(f, "{} {target} {slot}", op.name())
+            }
             Command::Manage { op, target, .. } => write!(f, "{} {target}", op.name()),
-            Command::Verify { target, slot } => write!(f, "verify {target} {slot}"),
         }
     }
 }
@@ -168,18 +179,16 @@ pub fn parse_command(line: &str) -> Result<Command, ParseError> {
     let Some(word) = words.next() else {
         return Err(ParseError::Empty);
     };
-    let (command, takes_slot, op): (&'static str, bool, Option<Op>) = match word {
-        "list" => ("list", false, None),
-        "help" => ("help", false, None),
-        "status" => ("status", false, None),
-        "stop" => ("stop", false, Some(Op::Stop)),
-        "start" => ("start", false, Some(Op::Start)),
-        "restart" => ("restart", false, Some(Op::Restart)),
-        "snapshot" => ("snapshot", true, Some(Op::Snapshot)),
-        "restore" => ("restore", true, Some(Op::Restore)),
-        "verify" => ("verify", true, None),
-        other => return Err(ParseError::UnknownCommand(quote(other))),
+    let (command, op): (&'static str, Option<Op>) = match word {
+        "list" => ("list", None),
+        "help" => ("help", None),
+        "status" => ("status", None),
+        other => match Op::ALL.into_iter().find(|op| op.name() == other) {
+            Some(op) => (op.name(), Some(op)),
+            None => return Err(ParseError::UnknownCommand(quote(other))),
+        },
     };
+    let takes_slot = op.is_some_and(Op::takes_slot);
     let first = words.next();
     let second = if takes_slot { words.next() } else { None };
     if words.next().is_some() {
@@ -192,13 +201,6 @@ pub fn parse_command(line: &str) -> Result<Command, ParseError> {
         ("list", _) => Ok(Command::List),
         ("help", _) => Ok(Command::Help),
         ("status", _) => first.map(target).transpose().map(Command::Status),
-        ("verify", _) => {
-            let name = first.ok_or(ParseError::MissingName { command })?;
-            Ok(Command::Verify {
-                target: target(name)?,
-                slot: slot(second)?,
-            })
-        }
         (_, Some(op)) => {
             let name = first.ok_or(ParseError::MissingName { command })?;
             Ok(Command::Manage {

@@ -5,10 +5,11 @@
 
 use super::command::{Command, Op, Target, MAX_SLOTS};
 use super::help::HELP;
-use super::hvc_status::{HvcStatus, PackedInfo};
+use super::hvc_status::{failure_of, HvcStatus, PackedInfo};
 use super::hypercall::{decode_hypercall, Hypercall, REVISION_MAJOR, REVISION_MINOR, UID};
 use super::report::{list_line, status_lines};
 use super::response::Response;
+use super::verify::{self, VerifiedSlot};
 use crate::snapshot::{SnapshotError, Summary};
 use crate::supervisor::{Decision, Event, FaultKind, State, Status};
 use core::fmt;
@@ -103,11 +104,23 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// What an operation that was not refused gives back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Done {
+    /// Carried out (stop, start, restart), or under way (snapshot, restore:
+    /// the hypervisor finishes them once the partition is paused).
+    Started,
+    /// `verify`: the slot is whole, and holds this.
+    Verified(Summary),
+}
+
 /// One operation on partition `index`.
-pub fn perform<H: Host>(host: &mut H, op: Op, index: usize, slot: u8) -> Result<(), Refusal> {
+pub fn perform<H: Host>(host: &mut H, op: Op, index: usize, slot: u8) -> Result<Done, Refusal> {
     let status = host.status(index).ok_or(Refusal::NoSuchPartition)?;
     let state = status.state;
     let event = match (op, state) {
+        // Reads the slot only: any state, restarting included.
+        (Op::Verify, _) => return verify::check(host, index, slot).map(Done::Verified),
         (_, State::Restarting { .. }) if op != Op::Stop => return Err(Refusal::Busy),
         (Op::Stop, State::Running { .. } | State::Restarting { .. }) => Event::ManagementStop,
         (Op::Stop, State::Stopped { .. } | State::Held { .. }) => return Err(Refusal::NotRunning),
@@ -125,12 +138,12 @@ pub fn perform<H: Host>(host: &mut H, op: Op, index: usize, slot: u8) -> Result<
             } else {
                 host.restore(index, slot)
             };
-            return r.map_err(Refusal::Snapshot);
+            return r.map(|()| Done::Started).map_err(Refusal::Snapshot);
         }
     };
     match host.control(index, event) {
         Decision::Nothing => Err(Refusal::Refused),
-        _ => Ok(()),
+        _ => Ok(Done::Started),
     }
 }
 
@@ -180,16 +193,14 @@ pub fn execute<H: Host>(host: &mut H, command: &Command) -> Response {
                 _ => Response::error(format_args!("{t}: {}", Refusal::NoSuchPartition)),
             }
         }
-        Command::Verify { target, slot } => {
-            super::verify::answer(host, resolve(host, target), target, *slot)
-        }
         Command::Manage { op, target, slot } => {
             let result = match resolve(host, target) {
                 Some(i) => perform(host, *op, i, *slot),
                 None => Err(Refusal::NoSuchPartition),
             };
             match result {
-                Ok(()) => Response::ok(),
+                Ok(Done::Started) => Response::ok(),
+                Ok(Done::Verified(s)) => Response::ok().with_line(&verify::summary_line(*slot, &s)),
                 Err(e) => Response::error(format_args!("{} {target}: {e}", op.name())),
             }
         }
@@ -200,6 +211,17 @@ pub fn execute<H: Host>(host: &mut H, command: &Command) -> Response {
 /// x0..x3. WATCHDOG_KICK and GUEST_PANIC act on the caller; the
 /// PARTITION_* and MGMT_COMMAND calls are the manager's only.
 pub fn execute_hypercall<H: Host>(host: &mut H, caller: usize, x: [u64; 4]) -> [u64; 4] {
+    execute_hypercall_explained(host, caller, x).0
+}
+
+/// [`execute_hypercall`], and why an MGMT_COMMAND that got to its
+/// operation was refused or failed (in words, for the hypervisor's log:
+/// the status in x0 says less).
+pub fn execute_hypercall_explained<H: Host>(
+    host: &mut H,
+    caller: usize,
+    x: [u64; 4],
+) -> ([u64; 4], Option<Refusal>) {
     let status = |s: HvcStatus| [s.to_x0(), 0, 0, 0];
     let call = decode_hypercall(x);
     let manager_only = matches!(
@@ -210,14 +232,14 @@ pub fn execute_hypercall<H: Host>(host: &mut H, caller: usize, x: [u64; 4]) -> [
             | Hypercall::Manage { .. }
     );
     if manager_only && !host.is_manager(caller) {
-        return status(HvcStatus::NotManager);
+        return (status(HvcStatus::NotManager), None);
     }
     let index = |i: u64| {
         usize::try_from(i)
             .ok()
             .filter(|&i| i < host.partition_count())
     };
-    match call {
+    let results = match call {
         Hypercall::CallUid => UID.map(u64::from),
         Hypercall::Revision => [REVISION_MAJOR, REVISION_MINOR, 0, 0],
         Hypercall::WatchdogKick => {
@@ -244,10 +266,10 @@ pub fn execute_hypercall<H: Host>(host: &mut H, caller: usize, x: [u64; 4]) -> [
         },
         Hypercall::PartitionName { index: i, chunk } => {
             let Some(name) = index(i).and_then(|i| host.name(i)) else {
-                return status(HvcStatus::NoSuchPartition);
+                return (status(HvcStatus::NoSuchPartition), None);
             };
             if chunk > 1 {
-                return status(HvcStatus::InvalidParameter);
+                return (status(HvcStatus::InvalidParameter), None);
             }
             let mut bytes = [0u8; 32];
             for (d, s) in bytes.iter_mut().zip(name.bytes()) {
@@ -270,15 +292,33 @@ pub fn execute_hypercall<H: Host>(host: &mut H, caller: usize, x: [u64; 4]) -> [
         }
         Hypercall::Manage { op, index: i, slot } => {
             let Some(i) = index(i) else {
-                return status(HvcStatus::NoSuchPartition);
+                return (status(HvcStatus::NoSuchPartition), None);
             };
+            // Slots above 255 are as much out of range as 4 to 255.
             let slot = u8::try_from(slot).unwrap_or(u8::MAX);
-            match perform(host, op, i, slot) {
-                Ok(()) => status(HvcStatus::Ok),
-                Err(e) => status(e.status()),
-            }
+            return match perform(host, op, i, slot) {
+                Ok(Done::Started) => (status(HvcStatus::Ok), None),
+                Ok(Done::Verified(s)) => {
+                    let [x1, x2, x3] = VerifiedSlot::of(&s).pack();
+                    ([HvcStatus::Ok.to_x0(), x1, x2, x3], None)
+                }
+                // A verify says what was wrong with the slot. (Not a
+                // snapshot or restore: some of their refusals are not
+                // about the slot's bytes.)
+                Err(Refusal::Snapshot(error)) if op == Op::Verify => (
+                    [
+                        HvcStatus::Failed.to_x0(),
+                        u64::from(failure_of(&error)),
+                        0,
+                        0,
+                    ],
+                    Some(Refusal::Snapshot(error)),
+                ),
+                Err(e) => (status(e.status()), Some(e)),
+            };
         }
         Hypercall::InvalidParameter { .. } => status(HvcStatus::InvalidParameter),
         Hypercall::Unknown { .. } => status(HvcStatus::NotSupported),
-    }
+    };
+    (results, None)
 }

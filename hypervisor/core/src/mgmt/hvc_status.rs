@@ -1,5 +1,6 @@
 //! Hypercall results: status codes in x0, and PARTITION_INFO's packed word.
 
+use crate::snapshot::SnapshotError;
 use crate::supervisor::FaultKind;
 use crate::supervisor::{State, Status, StopReason, Trigger};
 
@@ -21,7 +22,9 @@ pub enum HvcStatus {
     /// Not in a state the operation applies to (start of a running
     /// partition, restart of a held one).
     WrongState = -8,
-    /// The operation failed (an empty or corrupt snapshot slot, ...).
+    /// The operation failed: an empty or corrupt snapshot slot (a restore
+    /// or verify), one too small (a snapshot), ...; for a verify (since
+    /// 1.2), x1 says which ([`failure_code`]).
     Failed = -9,
 }
 
@@ -83,6 +86,60 @@ pub mod reason_code {
     pub const UNHANDLED: u8 = 6;
     pub const WATCHDOG: u8 = 7;
     pub const GUEST_RESET: u8 = 8;
+}
+
+/// MGMT_COMMAND's x1 when a verify (since interface 1.2) answers FAILED:
+/// what was wrong with the snapshot slot.
+pub mod failure_code {
+    /// Anything else (Bulkhead's console says what).
+    pub const OTHER: u8 = 0;
+    /// Nothing was saved in the slot.
+    pub const EMPTY: u8 = 1;
+    /// The slot's bytes fail a check: magic, lengths, a CRC-32C, ...
+    pub const CORRUPT: u8 = 2;
+    /// A snapshot format version this Bulkhead does not read.
+    pub const VERSION: u8 = 3;
+    /// A snapshot of another partition or shape.
+    pub const MISMATCH: u8 = 4;
+    /// The slot cannot hold the snapshot.
+    pub const TOO_SMALL: u8 = 5;
+}
+
+/// The [`failure_code`] for a snapshot error.
+pub fn failure_of(e: &SnapshotError) -> u8 {
+    use SnapshotError as E;
+    match e {
+        E::EmptySlot => failure_code::EMPTY,
+        E::TooShort { .. }
+        | E::BadMagic
+        | E::BadLength { .. }
+        | E::HeaderChecksum { .. }
+        | E::SectionChecksum { .. }
+        | E::BadPadding { .. }
+        | E::BadHeader(_)
+        | E::BadSection { .. }
+        | E::TooMany { .. }
+        | E::BadName
+        | E::BadSectionLength { .. }
+        | E::State { .. } => failure_code::CORRUPT,
+        E::UnsupportedVersion { .. } => failure_code::VERSION,
+        E::Mismatch(_) => failure_code::MISMATCH,
+        E::SlotTooSmall { .. } => failure_code::TOO_SMALL,
+        E::OutOfOrder { .. } | E::Incomplete { .. } | E::Unsupported(_) => failure_code::OTHER,
+    }
+}
+
+/// A failure code in words, as the snapshot errors begin (empty for
+/// [`failure_code::OTHER`] and for codes this build does not know).
+pub fn failure_name(code: u8) -> &'static str {
+    match code {
+        failure_code::EMPTY => "empty slot: no snapshot was saved there",
+        failure_code::CORRUPT => "corrupt slot",
+        failure_code::VERSION => "snapshot format version this Bulkhead does not read",
+        failure_code::MISMATCH => "snapshot does not fit this partition",
+        failure_code::TOO_SMALL => "slot too small",
+        _ => "",
+    }
 }
 
 /// A state code in words, as `list` and `status` print it.

@@ -14,9 +14,16 @@
 //! | 0xC600_0010 | PARTITION_COUNT | — | x0 OK, x1 count | manager |
 //! | 0xC600_0011 | PARTITION_INFO | x1 index | x0 OK, x1 packed state, x2 generation, x3 uptime ms | manager |
 //! | 0xC600_0012 | PARTITION_NAME | x1 index, x2 chunk (0, 1) | x0 OK, x1 x2 16 name bytes, x3 name length | manager |
-//! | 0xC600_0020 | MGMT_COMMAND | x1 op, x2 index, x3 slot | x0 status | manager |
+//! | 0xC600_0020 | MGMT_COMMAND | x1 op, x2 index, x3 slot | x0 status (verify: x1..x3 what the slot holds) | manager |
 //!
-//! MGMT_COMMAND ops: 1 stop, 2 start, 3 restart, 4 snapshot, 5 restore.
+//! MGMT_COMMAND ops: 1 stop, 2 start, 3 restart, 4 snapshot, 5 restore,
+//! 6 verify (since 1.2). Stop, start and restart take effect at once;
+//! snapshot and restore return as soon as they are under way
+//! (PARTITION_INFO's flags say when they are done); verify is answered
+//! when the check is done, as it only reads: OK with x1..x3 a
+//! [`VerifiedSlot`](super::VerifiedSlot), or FAILED for an empty or corrupt
+//! slot with x1 what was wrong with it
+//! ([`failure_code`](super::failure_code)).
 
 use super::command::Op;
 
@@ -34,9 +41,10 @@ pub const PARTITION_INFO: u32 = VENDOR_HYP_64 | 0x11;
 pub const PARTITION_NAME: u32 = VENDOR_HYP_64 | 0x12;
 pub const MGMT_COMMAND: u32 = VENDOR_HYP_64 | 0x20;
 
-/// This interface's revision (REVISION): 1.1 (1.1 added PARTITION_INFO's flags and the MMIO doorbell, `super::doorbell`).
+/// This interface's revision (REVISION): 1.2 (1.1 added PARTITION_INFO's
+/// flags and the MMIO doorbell, `super::doorbell`; 1.2 the verify op).
 pub const REVISION_MAJOR: u64 = 1;
-pub const REVISION_MINOR: u64 = 1;
+pub const REVISION_MINOR: u64 = 2;
 
 /// Bulkhead's UUID, f4371927-bce0-4294-b3c5-289bbe592bb4, as CALL_UID
 /// returns it: four little-endian 32-bit words of its bytes.
@@ -105,6 +113,7 @@ fn op(code: u64) -> Option<Op> {
         3 => Op::Restart,
         4 => Op::Snapshot,
         5 => Op::Restore,
+        6 => Op::Verify,
         _ => return None,
     })
 }
@@ -117,6 +126,7 @@ pub fn op_code(op: Op) -> u64 {
         Op::Restart => 3,
         Op::Snapshot => 4,
         Op::Restore => 5,
+        Op::Verify => 6,
     }
 }
 

@@ -10,8 +10,9 @@
 //! Commands ([`parse_command`]): `list`, `status [NAME]`, `stop NAME`,
 //! `start NAME`, `restart NAME`, `snapshot NAME [SLOT]`,
 //! `restore NAME [SLOT]`, `verify NAME [SLOT]`, `help`. What each may do
-//! in which state is in [`perform`], shared by text and hypercalls
-//! (`verify`, which changes nothing, is text only).
+//! in which state is in [`perform`], shared by text and hypercalls (every
+//! [`Op`] is an MGMT_COMMAND op too; `verify`, which changes nothing, since
+//! interface 1.2).
 
 mod command;
 mod console;
@@ -28,13 +29,17 @@ mod verify;
 
 pub use command::{parse_command, Command, Op, ParseError, Target, LINE_MAX, MAX_SLOTS};
 pub use console::{ConsoleMux, EchoBytes, MuxAction, CTRL_A, PROMPT};
-pub use exec::{execute, execute_hypercall, perform, Host, Refusal};
+pub use exec::{
+    execute, execute_hypercall, execute_hypercall_explained, perform, Done, Host, Refusal,
+};
 pub use help::HELP;
 pub use hvc_status::{
-    info_flags, reason_code, reason_name, state_code, state_name, HvcStatus, PackedInfo,
+    failure_code, failure_name, failure_of, info_flags, reason_code, reason_name, state_code,
+    state_name, HvcStatus, PackedInfo,
 };
 pub use hypercall::{decode_hypercall, op_code, Hypercall};
 pub use line_editor::{Edit, LineEditor};
 pub use name::{NameError, PartitionName, NAME_MAX};
 pub use report::{list_line, state_detail, status_lines};
 pub use response::{is_final_line, Response};
+pub use verify::{verified_line, VerifiedSlot};
