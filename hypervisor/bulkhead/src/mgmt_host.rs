@@ -67,7 +67,16 @@ impl Host for ConsoleHost {
 
     fn control(&mut self, index: usize, event: Event) -> Decision {
         match partition::get(index) {
-            Some(cell) => supervise::decide(&mut cell.lock(), event),
+            Some(cell) => {
+                let mut p = cell.lock();
+                // A snapshot or restore under way finishes first: a stop or
+                // restart now would strand its held vCPUs.
+                if p.state == partition::State::Pausing {
+                    Decision::Nothing
+                } else {
+                    supervise::decide(&mut p, event)
+                }
+            }
             None => Decision::Nothing,
         }
     }

@@ -133,6 +133,9 @@ pub struct Partition {
     /// Whether `devices` have been reset since the partition last ran
     /// (a stopped partition's are, once its vCPUs are off).
     pub quiesced: bool,
+    /// The state a snapshot or restore under way leaves the partition in
+    /// (`Stopped` for a snapshot of a stopped partition).
+    pub after_pause: State,
     pub boot: BootImage,
 }
 

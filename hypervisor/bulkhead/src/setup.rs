@@ -392,6 +392,7 @@ fn build(
         restore_counter: None,
         devices: crate::devreset::of(p, hw),
         quiesced: false,
+        after_pause: State::Running,
         held: alloc::vec![None; vcpus],
         snapshots: p
             .snapshots()

@@ -59,11 +59,18 @@ pub fn request(p: &mut Partition, op: Pending) -> Result<(), SnapshotError> {
             "the partition owns a passed-through device that is not reset on restore (reset_on_restore)",
         ));
     }
-    if p.state != State::Running
-        && !(matches!(op, Pending::Restore(_)) && p.state == State::Stopped)
-    {
-        return Err(SnapshotError::BadHeader("the partition is not running"));
-    }
+    // A running partition is paused and then resumed. A stopped (or held)
+    // one can be restored into, and resumes from the slot, or snapshotted
+    // as it lies, for a post-mortem, and stays stopped.
+    p.after_pause = match (op, p.state) {
+        (_, State::Running) | (Pending::Restore(_), State::Stopped) => State::Running,
+        (Pending::Snapshot(_), State::Stopped) => State::Stopped,
+        _ => {
+            return Err(SnapshotError::Unsupported(
+                "a partition that is being restarted, snapshotted or restored",
+            ))
+        }
+    };
     p.pending = Some(op);
     p.state = State::Pausing;
     for h in p.held.iter_mut() {
@@ -506,7 +513,18 @@ fn restored_devices(p: &Partition, snap: &Snapshot<'_>) -> Result<Devices, Snaps
 /// which the restore checks as it copies it), so that an empty, foreign or
 /// version 1 slot is refused at once and nothing stops.
 pub fn check_restore(p: &Partition, slot: u8) -> Result<(), SnapshotError> {
-    parse_state(p, slot).map(|_| ())
+    let Checked { snap, .. } = parse_state(p, slot)?;
+    // A post-mortem snapshot of a stopped partition has no vCPU to resume.
+    let runs = (0..p.held.len() as u16).any(|v| snap.vcpu(v).is_some_and(|s| !was_off(s)));
+    if !runs {
+        return Err(SnapshotError::NothingToResume);
+    }
+    Ok(())
+}
+
+/// How the snapshot records a vCPU that was off.
+fn was_off(s: &VcpuState) -> bool {
+    s.pc == 0 && s.pstate == 0
 }
 
 /// `verify NAME SLOT`: the complete check of the slot, every memory
@@ -563,7 +581,7 @@ fn read_slot(p: &mut Partition, slot: u8) -> Result<usize, Failure> {
         let g = snap.gic_cpu(v as u16).cloned();
         if let Some(h) = p.held.get_mut(v) {
             *h = match (s, g) {
-                (Some(s), Some(g)) if !(s.pc == 0 && s.pstate == 0) => Some((s, g)),
+                (Some(s), Some(g)) if !was_off(&s) => Some((s, g)),
                 _ => None,
             };
         }
@@ -589,7 +607,21 @@ fn read_slot(p: &mut Partition, slot: u8) -> Result<usize, Failure> {
 /// Lets every held vCPU run again (from `held`); vCPUs without a state
 /// stay off.
 fn resume(p: &mut Partition) {
-    p.state = State::Running;
+    p.state = core::mem::replace(&mut p.after_pause, State::Running);
+    if p.state == State::Stopped {
+        // A snapshot of a stopped partition: it stays stopped, its vCPUs
+        // off (one that was still on its way off when the snapshot began
+        // was held, and goes off now) and its devices quiet.
+        for h in p.held.iter_mut() {
+            *h = None;
+        }
+        for &core in &p.cores {
+            vcpu::set_power(core, vcpu::Power::Off);
+        }
+        p.restore_counter = None;
+        cpu::send_event();
+        return;
+    }
     p.quiesced = false;
     let now = cpu::counter();
     let at_save = p.restore_counter.take();

@@ -122,8 +122,13 @@ pub fn tick() {
             next = Some(next.map_or(now + 5_000, |n| n.min(now + 5_000)));
             continue;
         };
-        if let Some(ev) = p.sup.tick(now) {
-            decide(&mut p, ev);
+        // Held for a snapshot or restore, its vCPUs cannot kick the
+        // watchdog, and a decision now would strand the held vCPUs: the
+        // watchdog is looked at again once the partition runs.
+        if p.state != State::Pausing {
+            if let Some(ev) = p.sup.tick(now) {
+                decide(&mut p, ev);
+            }
         }
         if p.state == State::Pausing {
             let settled = p.cores.iter().all(|&c| {

@@ -123,7 +123,7 @@ pub fn failure_of(e: &SnapshotError) -> u8 {
         | E::BadSectionLength { .. }
         | E::State { .. } => failure_code::CORRUPT,
         E::UnsupportedVersion { .. } => failure_code::VERSION,
-        E::Mismatch(_) => failure_code::MISMATCH,
+        E::Mismatch(_) | E::NothingToResume => failure_code::MISMATCH,
         E::SlotTooSmall { .. } => failure_code::TOO_SMALL,
         E::OutOfOrder { .. } | E::Incomplete { .. } | E::Unsupported(_) => failure_code::OTHER,
     }

@@ -115,6 +115,9 @@ pub enum SnapshotError {
     Mismatch(&'static str),
     /// The operation is not available where it was asked for.
     Unsupported(&'static str),
+    /// A restore of a slot taken of a stopped partition: no vCPU in it was
+    /// running, so there is nothing to resume.
+    NothingToResume,
 }
 
 impl fmt::Display for SnapshotError {
@@ -207,6 +210,10 @@ impl fmt::Display for SnapshotError {
             ),
             E::Mismatch(what) => write!(f, "snapshot does not fit this partition: {what}"),
             E::Unsupported(what) => write!(f, "not supported here: {what}"),
+            E::NothingToResume => write!(
+                f,
+                "the slot was taken of a stopped partition: no vCPU in it was running, so there is nothing to resume (start boots the partition from its images)"
+            ),
         }
     }
 }
