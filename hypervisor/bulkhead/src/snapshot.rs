@@ -357,7 +357,13 @@ fn write_slot(p: &mut Partition, slot: u8) -> Result<usize, SnapshotError> {
     let name = p.name.clone();
     let generation = p.sup.generation().0;
     let blob = p.vgic.save().encode();
-    let held: Vec<_> = p.held.clone();
+    // A stopped partition is saved with every vCPU off, including one that
+    // was still on its way off (and was held) when the snapshot began.
+    let held: Vec<_> = if p.after_pause == State::Stopped {
+        alloc::vec![None; p.held.len()]
+    } else {
+        p.held.clone()
+    };
     let devices = device_states(p);
     let mem: Vec<(u64, u64)> = p.boot.scrub.iter().map(|r| (r.base.0, r.size)).collect();
     let bytes = slot_bytes(p, slot).ok_or(SnapshotError::BadHeader("no such slot"))?;
@@ -623,6 +629,9 @@ fn resume(p: &mut Partition) {
         return;
     }
     p.quiesced = false;
+    // The guest could not kick its watchdog while it was paused: its
+    // period starts again now.
+    crate::supervise::decide(p, bulkhead_core::supervisor::Event::WatchdogKick);
     let now = cpu::counter();
     let at_save = p.restore_counter.take();
     for (v, &core) in p.cores.iter().enumerate() {
