@@ -327,6 +327,30 @@ fn partition_info_carries_the_operation_flags() {
 }
 
 #[test]
+fn a_paused_partition_refuses_everything_but_verify_as_busy() {
+    use bulkhead_core::mgmt::{execute, parse_command};
+    let mut h = Busy(FakeHost::new());
+    let mgr = h.0.manager;
+    let call = |h: &mut Busy, op: Op, index: u64| {
+        execute_hypercall(h, mgr, [u64::from(MGMT_COMMAND), op_code(op), index, 0])[0]
+    };
+    for op in [Op::Stop, Op::Start, Op::Restart, Op::Snapshot, Op::Restore] {
+        assert_eq!(call(&mut h, op, 0), st(HvcStatus::Busy), "{op:?}");
+    }
+    // Partition 1 is not paused.
+    assert_eq!(call(&mut h, Op::Stop, 1), OK);
+    let line = format!("restart {}", h.0.name(0).expect("partition 0"));
+    let r = execute(&mut h, &parse_command(&line).expect("parses"));
+    assert!(!r.is_ok());
+    assert!(
+        r.render()
+            .contains("busy: a snapshot or restore of it is under way"),
+        "{}",
+        r.render()
+    );
+}
+
+#[test]
 fn state_and_reason_codes_have_the_supervisors_words() {
     use bulkhead_core::mgmt::{reason_name, state_name};
     assert_eq!(state_name(state_code::RUNNING), "running");

@@ -56,6 +56,9 @@ pub enum Refusal {
     },
     /// Restarting: try again when it runs.
     Busy,
+    /// A snapshot or restore of it is under way (it is paused): try again
+    /// when that is done.
+    Paused,
     AlreadyRunning,
     NotRunning,
     /// Held after a crash loop: only `start` runs it again.
@@ -70,7 +73,7 @@ impl Refusal {
         match self {
             Refusal::NoSuchPartition => HvcStatus::NoSuchPartition,
             Refusal::NoSuchSlot { .. } => HvcStatus::NoSuchSlot,
-            Refusal::Busy => HvcStatus::Busy,
+            Refusal::Busy | Refusal::Paused => HvcStatus::Busy,
             Refusal::AlreadyRunning | Refusal::NotRunning | Refusal::Held | Refusal::Refused => {
                 HvcStatus::WrongState
             }
@@ -95,6 +98,7 @@ impl fmt::Display for Refusal {
                 slots.saturating_sub(1)
             ),
             Refusal::Busy => write!(f, "busy: the partition is restarting"),
+            Refusal::Paused => write!(f, "busy: a snapshot or restore of it is under way"),
             Refusal::AlreadyRunning => write!(f, "already running"),
             Refusal::NotRunning => write!(f, "not running"),
             Refusal::Held => write!(f, "held after a crash loop: use start to run it again"),
@@ -121,6 +125,10 @@ pub fn perform<H: Host>(host: &mut H, op: Op, index: usize, slot: u8) -> Result<
     let event = match (op, state) {
         // Reads the slot only: any state, restarting included.
         (Op::Verify, _) => return verify::check(host, index, slot).map(Done::Verified),
+        // Paused for a snapshot or restore: that finishes first.
+        _ if host.info_flags(index) & super::info_flags::OP_PENDING != 0 => {
+            return Err(Refusal::Paused)
+        }
         (_, State::Restarting { .. }) if op != Op::Stop => return Err(Refusal::Busy),
         (Op::Stop, State::Running { .. } | State::Restarting { .. }) => Event::ManagementStop,
         (Op::Stop, State::Stopped { .. } | State::Held { .. }) => return Err(Refusal::NotRunning),
