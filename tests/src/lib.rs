@@ -578,6 +578,33 @@ pub fn scratch(name: &str) -> PathBuf {
     dir.join(format!("{name}-{}", std::process::id()))
 }
 
+/// Packs the system `config` (a path relative to the workspace) for the
+/// board `v` describes into the scratch file `bundle` (one name per test
+/// and configuration: tests run in parallel) and hands it to QEMU as its
+/// `-initrd`, where Bulkhead finds its boot bundle. Returns the bundle's
+/// path.
+pub fn pack_into(v: &mut Virt, config: &str, bundle: &str) -> Result<PathBuf, TestFailure> {
+    let board = xtask::pack::virt_board(v)?;
+    let packed = xtask::pack::pack(
+        &xtask::images::workspace_root().join(config),
+        &board,
+        &images("qemu-virt")?,
+        xtask::pack::mem_of(v)?,
+        &scratch(bundle),
+    )?;
+    v.extra.push("-initrd".into());
+    v.extra.push(packed.path.display().to_string());
+    Ok(packed.path)
+}
+
+/// The file stem of a configuration path, for bundle names.
+pub fn config_stem(config: &str) -> &str {
+    std::path::Path::new(config)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("system")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -668,31 +695,18 @@ mod tests {
         q.send("hi\n").unwrap();
         q.wait_for("got hi", Duration::from_secs(5)).unwrap();
     }
-}
 
-/// Packs the system `config` (a path relative to the workspace) for the
-/// board `v` describes into the scratch file `bundle` (one name per test
-/// and configuration: tests run in parallel) and hands it to QEMU as its
-/// `-initrd`, where Bulkhead finds its boot bundle. Returns the bundle's
-/// path.
-pub fn pack_into(v: &mut Virt, config: &str, bundle: &str) -> Result<PathBuf, TestFailure> {
-    let board = xtask::pack::virt_board(v)?;
-    let packed = xtask::pack::pack(
-        &xtask::images::workspace_root().join(config),
-        &board,
-        &images("qemu-virt")?,
-        xtask::pack::mem_of(v)?,
-        &scratch(bundle),
-    )?;
-    v.extra.push("-initrd".into());
-    v.extra.push(packed.path.display().to_string());
-    Ok(packed.path)
-}
-
-/// The file stem of a configuration path, for bundle names.
-pub fn config_stem(config: &str) -> &str {
-    std::path::Path::new(config)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("system")
+    #[test]
+    fn number_after_waits_for_the_finished_line() {
+        let q = Qemu::start(
+            sh("printf 'counter 2'; sleep 0.5; printf '5\\r\\n'; sleep 5"),
+            DEFAULT_LIMIT,
+        )
+        .unwrap();
+        // The half-printed `counter 2` is not taken for the number.
+        let n = q
+            .number_after(Duration::ZERO, "counter ", Duration::from_secs(5))
+            .unwrap();
+        assert_eq!(n, 25);
+    }
 }

@@ -221,6 +221,7 @@ impl VgicState {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::super::{GicVersion, OwnedSpi, SpiKind, Vgic, VgicConfig};
     use super::*;
