@@ -627,8 +627,8 @@ fn bulkhead_call(p: &mut Partition, frame: &mut TrapFrame) -> Outcome {
             u64::from(a)
         }
         Hypercall::Revision => {
-            frame.x[1] = u64::from(bulkhead_core::mgmt::hypercall::REVISION_MINOR);
-            u64::from(bulkhead_core::mgmt::hypercall::REVISION_MAJOR)
+            frame.x[1] = bulkhead_core::mgmt::hypercall::REVISION_MINOR;
+            bulkhead_core::mgmt::hypercall::REVISION_MAJOR
         }
         Hypercall::WatchdogKick => {
             supervise::decide(p, Event::WatchdogKick);
