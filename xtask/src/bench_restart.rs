@@ -87,11 +87,6 @@ fn reload_of(text: &str, index: usize, name: &str) -> Option<Reload> {
     let total = total.trim().parse::<u64>().ok()? as f64 * 1e-6;
     let mut parts = Vec::new();
     let rest = rest.trim();
-    // `on core N`, the core that did the reload, when Bulkhead says it.
-    let rest = match rest.strip_prefix("on core ") {
-        Some(r) => r.split_once(' ').map_or("", |(_, r)| r),
-        None => rest,
-    };
     if let Some(inner) = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
         for part in inner.split(", ") {
             let part = part.trim().strip_suffix(" us")?;
@@ -462,16 +457,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!((r.generation, r.parts.len()), (12, 0));
-        // With the core that did it.
-        let r = reload_of(
-            "partition 0 (linux0): restarted as generation 2, reload 7 us on core 1 \
-             (zero+clean 222 MiB 5 us, reset 2 us)",
-            0,
-            "linux0",
-        )
-        .unwrap();
-        assert_eq!((r.generation, r.parts.len()), (2, 2));
-        assert_eq!(r.parts[0].0, "zero+clean 222 MiB");
         assert!(reload_of(
             "partition 1 (other): restarted as generation 1, reload 5 us",
             0,

@@ -188,12 +188,11 @@ pub fn complete(p: &mut Partition) {
     p.last_op_failed = outcome.is_err();
     match outcome {
         Ok((slot, bytes, what)) => println!(
-            "partition {} ({}): {what} slot {slot} done: {} MiB in {} ms on core {}",
+            "partition {} ({}): {what} slot {slot} done: {} MiB in {} ms",
             p.id,
             p.name,
             bytes >> 20,
-            (cpu::uptime_us() - t0) / 1000,
-            cpu::index()
+            (cpu::uptime_us() - t0) / 1000
         ),
         Err((slot, what, Failure::Refused(e))) => println!(
             "partition {} ({}): {what} slot {slot} refused: {e}",

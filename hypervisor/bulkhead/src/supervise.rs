@@ -85,17 +85,6 @@ fn event_name(e: Event) -> &'static str {
     }
 }
 
-/// Wakes every core of `p` (another core than this one found work of
-/// `p`'s due): each runs [`tick`] from its idle loop, and the first to get
-/// `p`'s lock does the work, on `p`'s own time.
-fn hand_over(p: &Partition) {
-    if let Some(g) = crate::gic::get() {
-        for &core in &p.cores {
-            g.kick(core);
-        }
-    }
-}
-
 /// Makes every vCPU of `p` that runs on another core exit to EL2, where it
 /// sees the partition is no longer running and goes off.
 fn park(p: &Partition) {
@@ -121,35 +110,16 @@ fn arm_timer(at_us: u64) {
     crate::arch::timer::arm_hyp_timer_at_us(at_us);
 }
 
-/// How long a core that is not the partition's waits before looking at
-/// work it handed to the partition's own cores again (a safety net: they
-/// are kicked, and do it as soon as their vCPUs have settled).
-const HANDED_OVER_US: u64 = 20_000;
-
-/// Runs on the EL2 timer, and on a parked core of a partition that is not
-/// running: watchdogs, then for each partition the work that waits for its
-/// vCPUs to settle: a snapshot or restore once every vCPU is held or off,
-/// the reset of a stopped partition's devices once every vCPU is off, a
-/// reload once every vCPU is off and the back-off has passed.
-///
-/// That work (a snapshot copies all of a partition's memory, a reload
-/// rewrites it) is done only on one of the partition's own cores, whose
-/// vCPUs are paused anyway: a core of another partition that finds it due
-/// kicks the partition's cores instead, so that, say, a console command
-/// handled on core 0 does not take core 0's partition's time for another
-/// partition's snapshot.
+/// Runs on the EL2 timer: watchdogs, and restarts whose vCPUs are all off
+/// and whose back-off has passed.
 pub fn tick() {
     crate::arch::timer::disarm_hyp_timer();
     let now = cpu::uptime_us();
-    let here = cpu::index();
     let mut next: Option<u64> = None;
-    fn soon(next: &mut Option<u64>, at: u64) {
-        *next = Some(next.map_or(at, |n| n.min(at)));
-    }
     for cell in partition::all() {
         let Some(mut p) = cell.try_lock() else {
             // Busy on another core: look again soon.
-            soon(&mut next, now + 5_000);
+            next = Some(next.map_or(now + 5_000, |n| n.min(now + 5_000)));
             continue;
         };
         // Held for a snapshot or restore, its vCPUs cannot kick the
@@ -160,52 +130,48 @@ pub fn tick() {
                 decide(&mut p, ev);
             }
         }
-        let own = p.cores.contains(&here);
-        let power_is = |p: &Partition, ok: &dyn Fn(vcpu::Power) -> bool| {
-            p.cores.iter().all(|&c| vcpu::power_of(c).is_some_and(ok))
-        };
         if p.state == State::Pausing {
-            let settled = power_is(&p, &|w| matches!(w, vcpu::Power::Off | vcpu::Power::Held));
-            if settled && own {
+            let settled = p.cores.iter().all(|&c| {
+                matches!(
+                    vcpu::power_of(c),
+                    Some(vcpu::Power::Off) | Some(vcpu::Power::Held)
+                )
+            });
+            if settled {
                 crate::snapshot::complete(&mut p);
-            } else if settled {
-                hand_over(&p);
-                soon(&mut next, now + HANDED_OVER_US);
-            } else if own {
-                soon(&mut next, now + 1_000);
             } else {
-                soon(&mut next, now + HANDED_OVER_US);
+                next = Some(next.map_or(now + 1_000, |n| n.min(now + 1_000)));
             }
         }
         if p.state == State::Stopped && !p.quiesced {
-            let all_off = power_is(&p, &|w| w == vcpu::Power::Off);
-            if all_off && own {
+            let all_off = p
+                .cores
+                .iter()
+                .all(|&c| vcpu::power_of(c) == Some(vcpu::Power::Off));
+            if all_off {
                 crate::devreset::quiesce(p.id, &p.name, &p.devices, "stop");
                 p.quiesced = true;
-            } else if all_off {
-                hand_over(&p);
-                soon(&mut next, now + HANDED_OVER_US);
             } else {
-                soon(&mut next, now + if own { 2_000 } else { HANDED_OVER_US });
+                next = Some(next.map_or(now + 2_000, |n| n.min(now + 2_000)));
             }
         }
         if p.state == State::Restarting {
-            let all_off = power_is(&p, &|w| w == vcpu::Power::Off);
+            let all_off = p
+                .cores
+                .iter()
+                .all(|&c| vcpu::power_of(c) == Some(vcpu::Power::Off));
             let due = p.sup.next_deadline().is_none_or(|d| d <= now) || restart_due(&p, now);
-            if all_off && due && own {
+            if all_off && due {
                 reload(&mut p);
-            } else if all_off && due {
-                hand_over(&p);
-                soon(&mut next, now + HANDED_OVER_US);
             } else {
                 if !all_off {
                     park(&p);
                 }
-                soon(&mut next, now + if own { 2_000 } else { HANDED_OVER_US });
+                next = Some(next.map_or(now + 2_000, |n| n.min(now + 2_000)));
             }
         }
         if let Some(d) = p.sup.next_deadline() {
-            soon(&mut next, d);
+            next = Some(next.map_or(d, |n| n.min(d)));
         }
     }
     if let Some(at) = next {
@@ -278,12 +244,11 @@ fn reload(p: &mut Partition) {
             let zeroed_mib = zeroed.iter().map(|r| r.size).sum::<u64>() >> 20;
             let copied_kib = p.boot.loads.iter().map(|(_, b)| b.len()).sum::<usize>() >> 10;
             println!(
-                "partition {} ({}): restarted as generation {}, reload {} us on core {} (zero+clean {} MiB {} us, copy+clean {} KiB {} us, reset {} us)",
+                "partition {} ({}): restarted as generation {}, reload {} us (zero+clean {} MiB {} us, copy+clean {} KiB {} us, reset {} us)",
                 p.id,
                 p.name,
                 generation.0,
                 now - t0,
-                cpu::index(),
                 zeroed_mib,
                 t1 - t0,
                 copied_kib,

@@ -110,17 +110,6 @@ pub fn off_and_wait() -> ! {
 pub fn run_core() -> ! {
     let index = cpu::index();
     loop {
-        // This core's partition is not running: what waits for its vCPUs
-        // to settle (a snapshot, a restore, a reload) is done on its own
-        // cores, this one among them (`supervise::tick`). First, so that a
-        // vCPU it resumes or starts here is seen below.
-        let mine = CORES.get(index).and_then(|slot| slot.lock().partition);
-        if mine
-            .and_then(partition::get)
-            .is_some_and(|cell| cell.lock().state != State::Running)
-        {
-            crate::supervise::tick();
-        }
         let resume = CORES.get(index).and_then(|slot| {
             let mut c = slot.lock();
             match (c.partition, c.power) {
