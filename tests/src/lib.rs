@@ -382,11 +382,7 @@ impl Qemu {
         prefix: &str,
         timeout: Duration,
     ) -> Result<u64, TestFailure> {
-        let number = |text: &str| -> Option<u64> {
-            let (_, rest) = text.split_once(prefix)?;
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse().ok()
-        };
+        let number = |text: &str| number_in(text, prefix);
         let line = self.wait_matching(
             pred("a finished line with that prefix and a number", |t| {
                 number(t).is_some()
@@ -402,11 +398,12 @@ impl Qemu {
     /// The number right after the last occurrence of `prefix` on the
     /// console so far (`last_number("[beat] heartbeat ")`).
     pub fn last_number(&self, prefix: &str) -> Option<u64> {
-        self.console.lock().lines.iter().rev().find_map(|l| {
-            let (_, rest) = l.text.rsplit_once(prefix)?;
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse().ok()
-        })
+        self.console
+            .lock()
+            .lines
+            .iter()
+            .rev()
+            .find_map(|l| number_in(&l.text, prefix))
     }
 
     fn wait_matching(
@@ -595,6 +592,14 @@ pub fn pack_into(v: &mut Virt, config: &str, bundle: &str) -> Result<PathBuf, Te
     v.extra.push("-initrd".into());
     v.extra.push(packed.path.display().to_string());
     Ok(packed.path)
+}
+
+/// The number right after the last `prefix` in `text` (`"[counter]
+/// counter "` in `[   1.0] [counter] counter 25`: 25).
+pub fn number_in(text: &str, prefix: &str) -> Option<u64> {
+    let (_, rest) = text.rsplit_once(prefix)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// The file stem of a configuration path, for bundle names.

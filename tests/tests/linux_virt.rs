@@ -1045,14 +1045,7 @@ fn linux_manager_drives_the_other_partitions() -> Result<(), TestFailure> {
         .iter()
         .filter(|x| x.at <= done.at)
         .rev()
-        .find_map(|x| {
-            x.text
-                .split("[counter] counter ")
-                .nth(1)?
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
+        .find_map(|x| bulkhead_tests::number_in(&x.text, "[counter] counter "))
         .unwrap_or(0);
     // The slot is whole: verify says what it holds, exits with 0, and only
     // reads (the counter runs on). A slot the counter does not have (it

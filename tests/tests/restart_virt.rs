@@ -174,8 +174,7 @@ fn linux_reboot_restarts_its_partition_only() -> Result<(), TestFailure> {
 
 /// N in a `[counter] counter N` line.
 fn count_in(text: &str) -> Option<u64> {
-    let (_, n) = text.rsplit_once("[counter] counter ")?;
-    n.trim().parse().ok()
+    bulkhead_tests::number_in(text, "[counter] counter ")
 }
 
 /// N in the first `[counter] counter N` line after `at`.

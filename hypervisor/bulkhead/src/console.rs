@@ -81,21 +81,35 @@ impl Write for LastByte<'_> {
     }
 }
 
+/// Ends whatever unfinished line is open, and forgets it (the focus moves
+/// away and its partition could not be locked to take the line back).
+pub fn end_open_line() {
+    CONSOLE.lock().end_open();
+}
+
 /// The focus moves away from partition `name`: its unfinished line is
 /// ended on the console and its bytes handed back (for its line buffer, so
 /// that the line comes out whole once the partition finishes it).
 pub fn take_open_line(name: &str) -> Option<alloc::vec::Vec<u8>> {
-    let mut guard = CONSOLE.lock();
-    let Console { uart, open } = &mut *guard;
-    if !open.is(name) {
+    let mut c = CONSOLE.lock();
+    if !c.open.is(name) {
         return None;
     }
-    if let Some(uart) = uart.as_mut() {
-        let _ = uart.write_str("\n");
-    }
-    let bytes = (!open.overflow).then(|| open.bytes().to_vec());
-    open.close();
+    let bytes = (!c.open.overflow).then(|| c.open.bytes().to_vec());
+    c.end_open();
     bytes
+}
+
+impl Console {
+    /// Ends the open line on the console, if one is open, and forgets it.
+    fn end_open(&mut self) {
+        if self.open.open {
+            if let Some(uart) = self.uart.as_mut() {
+                let _ = uart.write_str("\n");
+            }
+        }
+        self.open.close();
+    }
 }
 
 /// For the fault and panic paths: if the lock stays taken (the fault may
@@ -134,18 +148,17 @@ pub fn enable_rx_irq() {
 /// backspace, tab and escape are dropped. The unfinished line is kept
 /// (see [`print`]).
 pub fn raw_output(name: &str, byte: u8) {
-    let mut guard = CONSOLE.lock();
-    let Console { uart, open } = &mut *guard;
-    let Some(uart) = uart.as_mut() else { return };
     if byte == b'\r' {
         return;
     }
-    if open.open && !open.is(name) {
+    let mut guard = CONSOLE.lock();
+    if guard.open.open && !guard.open.is(name) {
         // Another partition's line was open (a focus switch raced with
         // it): end it rather than continue it under the wrong name.
-        let _ = uart.write_str("\n");
-        open.close();
+        guard.end_open();
     }
+    let Console { uart, open } = &mut *guard;
+    let Some(uart) = uart.as_mut() else { return };
     if !open.open {
         let _ = write!(uart, "{} [{name}] ", Stamp);
         open.start(name);

@@ -121,6 +121,8 @@ fn hand_back(old: usize) {
         }
         core::hint::spin_loop();
     }
+    FOCUS.store(usize::MAX, Ordering::Relaxed);
+    crate::console::end_open_line();
 }
 
 fn deliver(id: usize, b: u8) {

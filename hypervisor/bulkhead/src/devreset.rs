@@ -118,28 +118,24 @@ pub fn on_restore(id: usize, name: &str, devices: &[DeviceReset], mut vgic: Vgic
 /// register holds its interrupts; the caller resets the virtual GIC.
 pub fn quiesce(id: usize, name: &str, devices: &[DeviceReset], why: &str) {
     for d in devices {
-        if d.method.is_some() {
-            reset(id, name, why, d);
-        } else {
-            clear_spis(d);
-        }
+        reset(id, name, why, d);
     }
 }
 
-/// Resets `d` by its method, clears its SPIs in the physical GIC, and says
-/// so on the console.
+/// Resets `d` by its method, if it has one, clears its SPIs in the
+/// physical GIC, and says so on the console.
 fn reset(id: usize, name: &str, why: &str, d: &DeviceReset) {
-    let Some(method) = d.method else { return };
-    let outcome = match method {
+    let outcome = d.method.map(|m| match m {
         ResetMethod::VirtioMmio => virtio_mmio_reset(d.base as usize),
-    };
+    });
     clear_spis(d);
     match outcome {
-        Ok(was) => println!(
+        None => {}
+        Some(Ok(was)) => println!(
             "partition {id} ({name}): {why}: reset {} (virtio-mmio, status was {was:#x})",
             d.path
         ),
-        Err(e) => println!(
+        Some(Err(e)) => println!(
             "partition {id} ({name}): {why}: reset {} (virtio-mmio): {e}",
             d.path
         ),

@@ -122,16 +122,11 @@ pub fn manager_call(caller: usize, x: [u64; 4]) -> [u64; 4] {
             .and_then(|i| host.name(i))
             .unwrap_or("?");
         let outcome = HvcStatus::from_x0(results[0]).map_or("invalid", HvcStatus::name);
-        match why {
-            Some(why) => crate::println!(
-                "partition {caller} ({me}): manager: {} {target} (#{index}) slot {slot}: {outcome} ({why})",
-                op.name()
-            ),
-            None => crate::println!(
-                "partition {caller} ({me}): manager: {} {target} (#{index}) slot {slot}: {outcome}",
-                op.name()
-            ),
-        }
+        let why = why.map(|w| alloc::format!(" ({w})")).unwrap_or_default();
+        crate::println!(
+            "partition {caller} ({me}): manager: {} {target} (#{index}) slot {slot}: {outcome}{why}",
+            op.name()
+        );
     }
     results
 }

@@ -110,16 +110,19 @@ fn arm_timer(at_us: u64) {
     crate::arch::timer::arm_hyp_timer_at_us(at_us);
 }
 
-/// Runs on the EL2 timer: watchdogs, and restarts whose vCPUs are all off
-/// and whose back-off has passed.
+/// Runs on the EL2 timer: watchdogs; then, for each partition, what waits
+/// for its vCPUs to settle: a snapshot or restore once every vCPU is held
+/// or off, the reset of a stopped partition's devices once every vCPU is
+/// off, a reload once every vCPU is off and the back-off has passed.
 pub fn tick() {
     crate::arch::timer::disarm_hyp_timer();
     let now = cpu::uptime_us();
     let mut next: Option<u64> = None;
+    let mut soon = |at: u64| next = Some(next.map_or(at, |n: u64| n.min(at)));
     for cell in partition::all() {
         let Some(mut p) = cell.try_lock() else {
             // Busy on another core: look again soon.
-            next = Some(next.map_or(now + 5_000, |n| n.min(now + 5_000)));
+            soon(now + 5_000);
             continue;
         };
         // Held for a snapshot or restore, its vCPUs cannot kick the
@@ -131,35 +134,22 @@ pub fn tick() {
             }
         }
         if p.state == State::Pausing {
-            let settled = p.cores.iter().all(|&c| {
-                matches!(
-                    vcpu::power_of(c),
-                    Some(vcpu::Power::Off) | Some(vcpu::Power::Held)
-                )
-            });
-            if settled {
+            if all_cores(&p, |w| matches!(w, vcpu::Power::Off | vcpu::Power::Held)) {
                 crate::snapshot::complete(&mut p);
             } else {
-                next = Some(next.map_or(now + 1_000, |n| n.min(now + 1_000)));
+                soon(now + 1_000);
             }
         }
         if p.state == State::Stopped && !p.quiesced {
-            let all_off = p
-                .cores
-                .iter()
-                .all(|&c| vcpu::power_of(c) == Some(vcpu::Power::Off));
-            if all_off {
+            if all_cores(&p, |w| w == vcpu::Power::Off) {
                 crate::devreset::quiesce(p.id, &p.name, &p.devices, "stop");
                 p.quiesced = true;
             } else {
-                next = Some(next.map_or(now + 2_000, |n| n.min(now + 2_000)));
+                soon(now + 2_000);
             }
         }
         if p.state == State::Restarting {
-            let all_off = p
-                .cores
-                .iter()
-                .all(|&c| vcpu::power_of(c) == Some(vcpu::Power::Off));
+            let all_off = all_cores(&p, |w| w == vcpu::Power::Off);
             let due = p.sup.next_deadline().is_none_or(|d| d <= now) || restart_due(&p, now);
             if all_off && due {
                 reload(&mut p);
@@ -167,16 +157,21 @@ pub fn tick() {
                 if !all_off {
                     park(&p);
                 }
-                next = Some(next.map_or(now + 2_000, |n| n.min(now + 2_000)));
+                soon(now + 2_000);
             }
         }
         if let Some(d) = p.sup.next_deadline() {
-            next = Some(next.map_or(d, |n| n.min(d)));
+            soon(d);
         }
     }
     if let Some(at) = next {
         arm_timer(at.max(now + 500));
     }
+}
+
+/// Whether every vCPU of `p` is in a power state `ok` accepts.
+fn all_cores(p: &Partition, ok: impl Fn(vcpu::Power) -> bool) -> bool {
+    p.cores.iter().all(|&c| vcpu::power_of(c).is_some_and(&ok))
 }
 
 fn restart_due(p: &Partition, now: u64) -> bool {
